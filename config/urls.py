@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from carepost.api.api import api
+
+urlpatterns = [
+    path("", include("carepost.posts.urls")),
+    path("accounts/", include("carepost.accounts.urls")),
+    path("review/", include("carepost.review.urls")),
+    path("publications/", include("carepost.publishing.urls")),
+    path("news/", include("carepost.publishing.news_urls")),
+    path("api/v1/", api.urls),
+]

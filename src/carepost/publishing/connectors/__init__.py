@@ -1,0 +1,1 @@
+"""Connectors: one folder per platform, one contract (DESIGN.md rule 7)."""

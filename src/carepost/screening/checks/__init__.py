@@ -1,0 +1,1 @@
+"""Screening checks. Each is a plain function ``check(doc, register, policy) -> list[Finding]``."""

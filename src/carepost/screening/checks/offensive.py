@@ -1,0 +1,10 @@
+"""offensive check (placeholder)."""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..text import Doc
+
+
+def check_offensive(doc: Doc, register: object) -> list[Finding]:
+    return []

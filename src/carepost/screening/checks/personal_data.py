@@ -1,0 +1,190 @@
+"""personal_data: UK identifiers and contact details, validated where a checksum exists.
+
+Kinds: phone, email, postcode, address, nhs_number (mod 11), chi_number (DDMMYY date +
+mod 11), ni_number (HMRC prefix rules), date_of_birth (a date next to "born", "DOB"...).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from ..findings import Finding
+from ..text import Doc
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+# Ten digits in the usual groupings (3-3-4, 6-4, or run together).
+TEN_DIGITS = re.compile(r"(?<![\w+\-/.])(\d{3}[ -]?\d{3}[ -]?\d{4}|\d{6}[ -]?\d{4})(?![\w/]|[.,]\d)")
+PHONE = re.compile(
+    r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d \-()]{7,14}\d(?![\w])"
+)
+POSTCODE = re.compile(
+    r"(?<![\w-])((?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
+    r"\s?[0-9][ABD-HJLNP-UW-Z]{2})(?![\w-])",
+    re.IGNORECASE,
+)
+NINO = re.compile(
+    r"(?<![\w])((?!BG|GB|KN|NK|NT|TN|ZZ)(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)"
+    r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![\w])"
+)
+STREET_TYPES = (
+    "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Court|Ct|Crescent|Cres|Place|Pl|Terrace|"
+    "Gardens|Gdns|Way|Close|Walk|Wynd|Square|Sq|Grove|Row|Brae|Loan|Gate|Vale|Mews|Parade|"
+    "Quadrant|Circus|Green|Hill|View|Park|Rise|Path|Boulevard|Broadway|Hollow|Wharf|Quay"
+)
+_CAP = r"(?:[A-Z][a-z']+|[A-Z]{2,}|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|St\.?)"
+ADDRESS = re.compile(
+    r"(?<![\w/])((?:Flat|Unit|Apartment)\s+[\w/]+,?\s+)?\d{1,4}[A-Za-z]?(?:/\d{1,3})?,?\s+"
+    rf"(?:{_CAP}\s+){{1,3}}(?:{STREET_TYPES})\b\.?"
+)
+HOUSE_ADDRESS = re.compile(
+    rf"\b(?:{_CAP}\s+){{1,2}}(?:Cottage|House|Farm|Farmhouse|Villa|Manse|Steading|Bungalow|Lodge|Croft|Mill)"
+    rf",\s+(?:{_CAP}\s+){{1,3}}(?:{STREET_TYPES})\b"
+)
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+DATE = (
+    r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
+    rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTHS})\.?(?:,?\s+\d{{4}})?"
+    rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)"
+)
+DOB = re.compile(
+    r"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|born(?:\s+on)?)\s*(?:is|was|:|-|\u2014)?\s*"
+    rf"(?P<date>{DATE})(?![\w/])",
+    re.IGNORECASE,
+)
+
+KIND_ACTIONS = {
+    "nhs_number": "block",
+    "chi_number": "block",
+    "ni_number": "block",
+    "date_of_birth": "block",
+    "phone": "review",
+    "email": "review",
+    "postcode": "review",
+    "address": "review",
+}
+MESSAGES = {
+    "phone": "A phone number. Check it is the organisation's public number, not a person's.",
+    "email": "An email address. Check it is the organisation's public address, not a person's.",
+    "postcode": "A full postcode. It can show where somebody lives.",
+    "address": "A street address. It can show where somebody lives or can be found.",
+    "nhs_number": "An NHS number (valid check digit). Health identifiers must never be posted.",
+    "chi_number": "A CHI number (valid date and check digit). Health identifiers must never be posted.",
+    "ni_number": "A National Insurance number. It must never be posted.",
+    "date_of_birth": "A date of birth. Share an age or a birthday only with consent, never the full date.",
+}
+
+
+def mod11_ok(digits: str) -> bool:
+    """NHS and CHI check digit: weights 10..2 on the first nine digits."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def chi_date_ok(digits: str) -> bool:
+    day, month, year = int(digits[0:2]), int(digits[2:4]), int(digits[4:6])
+    for century in (1900, 2000):
+        try:
+            date(century + year, month, day)
+            return True
+        except ValueError:
+            continue
+    return False
+
+
+def classify_ten_digits(digits: str, context: str) -> str | None:
+    """'chi_number', 'nhs_number' or None for a 10-digit number (context: words just before)."""
+    if not mod11_ok(digits):
+        return None
+    ctx = context.lower()
+    if "nhs" in ctx:
+        return "nhs_number"
+    if "chi" in ctx.split() or "chi:" in ctx or "chi no" in ctx or ctx.rstrip().endswith("chi"):
+        return "chi_number" if chi_date_ok(digits) else "nhs_number"
+    if digits[0] in "0123" and chi_date_ok(digits):
+        return "chi_number"
+    return "nhs_number"
+
+
+def _phone_ok(raw: str) -> bool:
+    digits = "".join(c for c in raw if c.isdigit())
+    if raw.lstrip().startswith("+"):
+        if not digits.startswith("44"):
+            return False
+        rest = digits[2:]
+        if rest.startswith("0"):
+            rest = rest[1:]
+        return 9 <= len(rest) <= 10 and rest[0] in "1235789"
+    if not digits.startswith("0"):
+        return False
+    return len(digits) in (10, 11) and digits[1] in "1235789"
+
+
+def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
+    """(kind, start, end) in the normalised text, overlaps resolved (IDs beat phone numbers)."""
+    norm = doc.norm
+    found: list[tuple[str, int, int]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    if "@" in norm:
+        for m in EMAIL.finditer(norm):
+            found.append(("email", m.start(), m.end()))
+            taken.append(m.span())
+    has_digit = any(c.isdigit() for c in norm)
+    if has_digit:
+        for m in TEN_DIGITS.finditer(norm):
+            digits = re.sub(r"\D", "", m.group())
+            kind = classify_ten_digits(digits, norm[max(0, m.start() - 24) : m.start()])
+            if kind and free(*m.span()):
+                found.append((kind, m.start(), m.end()))
+                taken.append(m.span())
+        for m in NINO.finditer(norm):
+            if free(*m.span()):
+                found.append(("ni_number", m.start(), m.end()))
+                taken.append(m.span())
+        for m in DOB.finditer(norm):
+            s, e = m.span("date")
+            if free(s, e):
+                found.append(("date_of_birth", s, e))
+                taken.append((s, e))
+        for m in PHONE.finditer(norm):
+            raw = m.group().rstrip(" -(")
+            s, e = m.start(), m.start() + len(raw)
+            if _phone_ok(raw) and free(s, e):
+                found.append(("phone", s, e))
+                taken.append((s, e))
+        for m in ADDRESS.finditer(norm):
+            if free(*m.span()):
+                found.append(("address", m.start(), m.end()))
+                taken.append(m.span())
+        for m in POSTCODE.finditer(norm):
+            if free(*m.span()) and any(c.isalpha() for c in m.group()[-2:]):
+                found.append(("postcode", m.start(), m.end()))
+                taken.append(m.span())
+    for m in HOUSE_ADDRESS.finditer(norm):
+        if free(*m.span()):
+            found.append(("address", m.start(), m.end()))
+            taken.append(m.span())
+    return found
+
+
+def check_personal_data(doc: Doc) -> list[Finding]:
+    findings = []
+    for kind, s, e in doc.personal:
+        start, end, text = doc.orig(s, e)
+        findings.append(
+            Finding("personal_data", f"personal_data.{kind}", KIND_ACTIONS[kind], start, end, text,
+                    MESSAGES[kind], kind=kind)
+        )
+    return findings

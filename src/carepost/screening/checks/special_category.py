@@ -1,0 +1,10 @@
+"""special_category check (placeholder)."""
+
+from __future__ import annotations
+
+from ..findings import Finding
+from ..text import Doc
+
+
+def check_special_category(doc: Doc, register: object) -> list[Finding]:
+    return []

@@ -1,0 +1,27 @@
+"""voice: personal opinion written in the organisation's voice (a warning only)."""
+
+from __future__ import annotations
+
+import re
+
+from ..findings import Finding
+from ..text import Doc
+
+OPINION = re.compile(
+    r"\b(?:i (?:personally )?(?:think|believe|feel|reckon|guess|suppose)|in my (?:humble )?"
+    r"(?:opinion|view)|personally,?|imo|imho|my (?:own )?(?:view|opinion|take) is|"
+    r"if you ask me|i'm of the view|i am of the view|speaking for myself)\b",
+    re.IGNORECASE,
+)
+
+
+def check_voice(doc: Doc) -> list[Finding]:
+    findings = []
+    for m in OPINION.finditer(doc.norm):
+        start, end, text = doc.orig(*m.span())
+        findings.append(
+            Finding("voice", "voice.personal_opinion", "warn", start, end, text,
+                    "Personal opinion. Posts speak for the organisation: keep to facts, or say "
+                    "whose view it is.")
+        )
+    return findings

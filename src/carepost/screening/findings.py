@@ -1,0 +1,81 @@
+"""Findings and reports: the values the screening engine returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Action = Literal["block", "review", "warn"]
+Verdict = Literal["block", "review", "pass"]
+
+ACTIONS: tuple[str, ...] = ("block", "review", "warn")
+_RANK = {"block": 3, "review": 2, "warn": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One thing a check found, with offsets into the ORIGINAL text (``text[start:end]``)."""
+
+    check: str
+    code: str
+    action: str
+    start: int
+    end: int
+    text: str
+    message: str
+    person_id: str | None = None
+    kind: str | None = None
+    source: str = "text"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The CLI's JSON keys: person_id only for person findings, kind only for personal data."""
+        out: dict[str, Any] = {
+            "check": self.check,
+            "code": self.code,
+            "action": self.action,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "message": self.message,
+        }
+        if self.check == "person":
+            out["person_id"] = self.person_id
+        if self.check == "personal_data":
+            out["kind"] = self.kind
+        if self.source != "text":
+            out["source"] = self.source
+        return out
+
+
+def verdict_of(findings: list[Finding]) -> Verdict:
+    """block if any finding blocks, review if any asks for review, else pass (warnings pass)."""
+    worst = 0
+    for finding in findings:
+        worst = max(worst, _RANK.get(finding.action, 0))
+    if worst == 3:
+        return "block"
+    if worst == 2:
+        return "review"
+    return "pass"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of screening one text."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> Verdict:
+        return verdict_of(self.findings)
+
+    def by_check(self, check: str) -> list[Finding]:
+        return [finding for finding in self.findings if finding.check == check]
+
+    @property
+    def person_ids(self) -> list[str]:
+        """Sorted ids of the register people mentioned."""
+        return sorted({f.person_id for f in self.findings if f.check == "person" and f.person_id})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"verdict": self.verdict, "findings": [f.to_dict() for f in self.findings]}
