@@ -171,9 +171,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")) or "")
-# Uploaded originals may carry GPS positions: never served directly, only the clean
-# copies are, through views that check the publication is live.
-MEDIA_URL = None
+# Uploaded originals may carry GPS positions: no URL serves MEDIA_ROOT. Clean copies
+# are served only through views that check the viewer's rights or that the item is live.
+MEDIA_URL = "/_media-is-never-served/"
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Carepost <carepost@localhost>")

@@ -18,7 +18,7 @@ from ninja.security import HttpBearer
 from carepost.accounts.models import ApiToken, Membership
 from carepost.accounts.selectors import membership_for_api_token
 
-TOKEN_PREFIX = "cp_"
+TOKEN_PREFIX = "cp_"  # noqa: S105 (the public prefix of every token, not a secret)
 # Recording every single use would turn each API read into a write; once a minute
 # is precise enough for "is this token still in use?".
 LAST_USED_RESOLUTION = timedelta(minutes=1)

@@ -13,6 +13,7 @@ Every error body has the same shape, `{"detail": "<plain-English message>"}`:
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -28,54 +29,66 @@ UNAUTHENTICATED = (
     "Create one on the API tokens page (/accounts/api-tokens/)."
 )
 DEFAULT_FORBIDDEN = "You do not have permission to do this."
-SERVER_ERROR = "Something went wrong on our side. Please try again; if it keeps happening, tell your administrator."
+SERVER_ERROR = (
+    "Something went wrong on our side. Please try again; "
+    "if it keeps happening, tell your administrator."
+)
 
 
-def _field_name(error: dict[str, object]) -> str:
+def _field_name(error: dict[str, Any]) -> str:
     loc = error.get("loc") or ()
-    parts = [str(p) for p in loc if p not in ("body", "payload", "query", "path", "form", "file")]  # type: ignore[attr-defined]
+    skip = {"body", "payload", "query", "path", "form", "file", "filters", "page"}
+    parts = [str(p) for p in loc if p not in skip]
     return ".".join(parts) or "request"
 
 
+def detail_for(exc: object) -> tuple[int, str]:
+    """The status and plain-English message for an exception the API knows about."""
+    if isinstance(exc, DomainError):
+        return exc.status_code, exc.message
+    if isinstance(exc, DjangoPermissionDenied):
+        return 403, getattr(exc, "message", None) or str(exc) or DEFAULT_FORBIDDEN
+    if isinstance(exc, Http404):
+        return 404, (str(exc) or "Not found").rstrip(".") + "."
+    if isinstance(exc, AuthenticationError):
+        return 401, UNAUTHENTICATED
+    if isinstance(exc, HttpError):
+        return exc.status_code, exc.message
+    return 500, SERVER_ERROR
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
-    """Register every handler on the api object (ninja looks them up by exception class)."""
+    """Register every handler on the api object (ninja looks them up by exception class).
+
+    Ninja types a handler's exception as "the exception or its class", hence `object`.
+    """
 
     def respond(request: HttpRequest, status: int, detail: str, **extra: object) -> HttpResponse:
         return api.create_response(request, {"detail": detail, **extra}, status=status)
 
-    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return respond(request, exc.status_code, exc.message)
-
-    def on_permission_denied(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
-        message = getattr(exc, "message", None) or str(exc) or DEFAULT_FORBIDDEN
-        return respond(request, 403, message)
-
-    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-        message = str(exc) or "Not found"
-        return respond(request, 404, message.rstrip(".") + ".")
-
-    def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-        response = respond(request, 401, UNAUTHENTICATED)
-        response["WWW-Authenticate"] = 'Bearer realm="Carepost API"'
+    def on_known_error(request: HttpRequest, exc: object) -> HttpResponse:
+        status, detail = detail_for(exc)
+        response = respond(request, status, detail)
+        if status == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="Carepost API"'
         return response
 
-    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        return respond(request, exc.status_code, exc.message)
-
-    def on_invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        errors = [{k: e[k] for k in ("loc", "msg", "type") if k in e} for e in exc.errors]
+    def on_invalid_request(request: HttpRequest, exc: object) -> HttpResponse:
+        raw: list[dict[str, Any]] = list(getattr(exc, "errors", []))
+        errors: list[dict[str, Any]] = [
+            {k: e[k] for k in ("loc", "msg", "type") if k in e} for e in raw
+        ]
         fields = sorted({_field_name(e) for e in errors})
         detail = "The request could not be read. Check these fields: " + ", ".join(fields) + "."
         return respond(request, 422, detail, errors=errors)
 
-    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-        logger.exception("Unhandled error in the API", exc_info=exc)
+    def on_unexpected(request: HttpRequest, exc: object) -> HttpResponse:
+        logger.error(
+            "Unhandled error in the API", exc_info=exc if isinstance(exc, Exception) else None
+        )
         return respond(request, 500, SERVER_ERROR)
 
-    api.add_exception_handler(DomainError, on_domain_error)
-    api.add_exception_handler(DjangoPermissionDenied, on_permission_denied)
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(AuthenticationError, on_unauthenticated)
-    api.add_exception_handler(HttpError, on_http_error)
+    for known in (DomainError, DjangoPermissionDenied, Http404, AuthenticationError, HttpError):
+        api.add_exception_handler(known, on_known_error)
     api.add_exception_handler(ValidationError, on_invalid_request)
     api.add_exception_handler(Exception, on_unexpected)

@@ -31,7 +31,8 @@ class ErrorOut(Schema):
 class ValidationErrorOut(Schema):
     detail: str = Field(..., description="What went wrong, in plain English.")
     errors: list[dict[str, object]] = Field(
-        default_factory=list, description="Each field that could not be read, as django-ninja reports it."
+        default_factory=list,
+        description="Each field that could not be read, as django-ninja reports it.",
     )
 
 
@@ -116,7 +117,9 @@ def channel_out(channel: Channel) -> ChannelOut:
 
 
 def service_out(service: Service) -> ServiceOut:
-    return ServiceOut(id=service.pk, name=service.name, kind=service.kind, sensitivity=service.sensitivity)
+    return ServiceOut(
+        id=service.pk, name=service.name, kind=service.kind, sensitivity=service.sensitivity
+    )
 
 
 def person_out(person: Person) -> PersonOut:
@@ -137,12 +140,17 @@ class DraftIn(Schema):
     text: str = Field(..., description="The words of the post (plain text).")
     channel_ids: list[int] = Field(..., description="Channels to publish on (see GET /channels).")
     person_ids: list[int] = Field(
-        default_factory=list, description="People supported who are featured, named or pictured (see GET /people)."
+        default_factory=list,
+        description="People supported who are featured, named or pictured (see GET /people).",
     )
     publish_at: datetime | None = Field(
-        None, description="When to publish (ISO 8601). Empty: as soon as it is approved. No offset: UK time."
+        None,
+        description="When to publish (ISO 8601). Empty: as soon as it is approved. "
+        "Without an offset: UK time.",
     )
-    service_id: int | None = Field(None, description="The service the post is about (see GET /services).")
+    service_id: int | None = Field(
+        None, description="The service the post is about (see GET /services)."
+    )
 
 
 class KeptPhotoIn(Schema):
@@ -161,7 +169,8 @@ class PostEditIn(Schema):
     service_id: int | None = Field(None, description="Send null to clear it.")
     photos: list[KeptPhotoIn] | None = Field(
         None,
-        description="The current photos to keep, in order, with their alt text. Omit to keep them all as they are.",
+        description="The current photos to keep, in order, with their alt text. "
+        "Omit to keep them all as they are.",
     )
 
 
@@ -171,7 +180,9 @@ class VersionIn(Schema):
 
 class DecisionIn(Schema):
     decision: Literal["approve", "request_changes", "reject"]
-    revision_id: int = Field(..., description="The exact revision you reviewed (`current_revision.id`).")
+    revision_id: int = Field(
+        ..., description="The exact revision you reviewed (`current_revision.id`)."
+    )
     expected_version: int = Field(..., description="The post's `version` you last read.")
     comment: str = Field("", description="Required when requesting changes or rejecting.")
 
@@ -427,7 +438,10 @@ def post_detail_out(page: PostPage) -> PostDetailOut:
             "current_revision": revision_out(page.revision),
             "revisions": [
                 RevisionSummaryOut(
-                    id=r.pk, number=r.number, created_at=r.created_at, created_by=user_out(r.created_by)
+                    id=r.pk,
+                    number=r.number,
+                    created_at=r.created_at,
+                    created_by=user_out(r.created_by),
                 )
                 for r in page.revisions
             ],

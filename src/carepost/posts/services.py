@@ -255,6 +255,11 @@ def finding_acknowledge(*, membership: Membership, finding: ScreeningFinding, re
         raise PermissionDenied("Only a reviewer who did not write the post can accept a finding.")
     if finding.action == "block":
         raise ValidationFailed("This finding must be fixed by editing the post; it cannot be accepted.")
+    if finding.check_name == "person" and finding.person_id is not None:
+        raise ValidationFailed(
+            "A person supported cannot be waved through: tag them as featured so their consent is "
+            "checked, or edit their name out."
+        )
     if finding.revision_id != post.current_revision_id:
         raise ConflictError("This finding belongs to an older version of the post.")
     if finding.acknowledged_at is not None:

@@ -44,12 +44,24 @@ class Doc:
     casual: bool  # the writer does not use capitals (names may be lower-case)
     mentions: list[Mention] = field(default_factory=list)
     personal: list[tuple[str, int, int]] = field(default_factory=list)
+    _line: tuple[str, list[int]] | None = None
     findings: list[Finding] = field(default_factory=list)
 
     def orig(self, start: int, end: int) -> tuple[int, int, str]:
         """Original (start, end, text) for a span of the normalised text."""
         o_start, o_end = self.omap.span(start, end)
         return o_start, o_end, self.text[o_start:o_end]
+
+    def token_line(self) -> tuple[str, list[int]]:
+        """" key key key " with the line offset of each token (for phrase automata)."""
+        if self._line is None:
+            starts = []
+            pos = 1
+            for token in self.tokens:
+                starts.append(pos)
+                pos += len(token.key) + 1
+            self._line = (" " + " ".join(t.key for t in self.tokens) + " ", starts)
+        return self._line
 
     def sentence_span(self, index: int) -> tuple[int, int]:
         """Normalised-text span of sentence ``index``."""

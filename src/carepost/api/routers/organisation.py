@@ -50,7 +50,8 @@ def list_services(request: HttpRequest) -> list[ServiceOut]:
     "/people",
     response={200: list[PersonOut], **ERROR_RESPONSES},
     summary="The people supported, to tag as featured in a post",
-    description="Members of the publishing desk only (workers, reviewers, organisation administrators).",
+    description="Members of the publishing desk only "
+    "(workers, reviewers, organisation administrators).",
 )
 def list_people(request: HttpRequest) -> list[PersonOut]:
     membership = membership_of(request)

@@ -91,7 +91,8 @@ def current_draft(post: Post) -> DraftInput:
         channels=list(revision.channels.all()),
         people=list(revision.people.all()),
         photos=[
-            PhotoInput(alt_text=rp.alt_text, photo=rp.photo) for rp in revision.photos.select_related("photo")
+            PhotoInput(alt_text=rp.alt_text, photo=rp.photo)
+            for rp in revision.photos.select_related("photo")
         ],
         publish_at=revision.publish_at,
         service=post.service,
@@ -158,8 +159,9 @@ def create_post(request: HttpRequest, payload: DraftIn) -> Status[PostDetailOut]
     "/posts/{post_id}",
     response={200: PostDetailOut, **ERROR_RESPONSES},
     summary="Get a post",
-    description="The current version with its findings, the blockers to approval, the actions you "
-    "may take now, the version to send back with any change, and the post's reviews and publications.",
+    description="The current version with its findings, the blockers to approval, the actions "
+    "you may take now, the version to send back with any change, and the post's reviews and "
+    "publications.",
 )
 def get_post(request: HttpRequest, post_id: int) -> PostDetailOut:
     return post_detail(membership_of(request), post_id)
@@ -169,8 +171,8 @@ def get_post(request: HttpRequest, post_id: int) -> PostDetailOut:
     "/posts/{post_id}",
     response={200: PostDetailOut, **ERROR_RESPONSES},
     summary="Edit a post (saves a new version)",
-    description="Only the fields you send change. The edit is screened again; editing a post that is "
-    "waiting for review or approved starts a new review.",
+    description="Only the fields you send change. The edit is screened again; editing a post "
+    "that is waiting for review or approved starts a new review.",
 )
 def edit_post(request: HttpRequest, post_id: int, payload: PostEditIn) -> PostDetailOut:
     membership = membership_of(request)
@@ -214,14 +216,23 @@ def add_photo(
     post = selectors.post_for(membership=membership, post_id=post_id)
     if photo.size and photo.size > settings.CAREPOST_PHOTO_MAX_BYTES:
         limit_mb = settings.CAREPOST_PHOTO_MAX_BYTES // (1024 * 1024)
-        raise ValidationFailed(f"This photo is larger than {limit_mb} MB. Please use a smaller photo.")
+        raise ValidationFailed(
+            f"This photo is larger than {limit_mb} MB. Please use a smaller photo."
+        )
     draft = current_draft(post)
-    draft.photos = [*draft.photos, PhotoInput(alt_text=alt_text, data=photo.read(), name=photo.name or "")]
-    post = services.post_update(membership=membership, post=post, expected_version=expected_version, draft=draft)
+    draft.photos = [
+        *draft.photos,
+        PhotoInput(alt_text=alt_text, data=photo.read(), name=photo.name or ""),
+    ]
+    post = services.post_update(
+        membership=membership, post=post, expected_version=expected_version, draft=draft
+    )
     return Status(201, post_detail(membership, post.pk))
 
 
-def _transition(request: HttpRequest, post_id: int, payload: VersionIn, service: Callable[..., Post]) -> PostDetailOut:
+def _transition(
+    request: HttpRequest, post_id: int, payload: VersionIn, service: Callable[..., Post]
+) -> PostDetailOut:
     membership = membership_of(request)
     post = selectors.post_for(membership=membership, post_id=post_id)
     post = service(membership=membership, post=post, expected_version=payload.expected_version)

@@ -6,7 +6,12 @@ from pydantic import Field
 
 from carepost.accounts.roles import Role
 from carepost.api.auth import membership_of
-from carepost.api.schemas import ERROR_RESPONSES, PublicationListOut, PublicationOut, publication_out
+from carepost.api.schemas import (
+    ERROR_RESPONSES,
+    PublicationListOut,
+    PublicationOut,
+    publication_out,
+)
 from carepost.posts.selectors import post_for
 from carepost.publishing import selectors, services
 from carepost.publishing.models import PublicationState
@@ -32,7 +37,9 @@ class TakeDownIn(Schema):
     description="Every publication of the organisation, newest first. Reviewers and organisation "
     "administrators only; authors see their own post's publications on GET /posts/{post_id}.",
 )
-def list_publications(request: HttpRequest, filters: Query[PublicationFilterIn]) -> PublicationListOut:
+def list_publications(
+    request: HttpRequest, filters: Query[PublicationFilterIn]
+) -> PublicationListOut:
     publications = selectors.publications_for(membership=membership_of(request))
     if filters.state:
         publications = publications.filter(state=filters.state)
@@ -60,11 +67,16 @@ def get_publication(request: HttpRequest, publication_id: int) -> PublicationOut
     "/publications/{publication_id}/take-down",
     response={200: PublicationOut, **ERROR_RESPONSES},
     summary="Take a publication down",
-    description="Reviewers only. A queued publication is cancelled; a live one leaves the news page "
-    "and feed at once and is deleted from its platform in the background. The reason is audited.",
+    description="Reviewers only. A queued publication is cancelled; a live one leaves the news "
+    "page and feed at once and is deleted from its platform in the background. The reason is "
+    "audited.",
 )
-def take_down_publication(request: HttpRequest, publication_id: int, payload: TakeDownIn) -> PublicationOut:
+def take_down_publication(
+    request: HttpRequest, publication_id: int, payload: TakeDownIn
+) -> PublicationOut:
     membership = membership_of(request)
     publication = selectors.publication_for(membership=membership, publication_id=publication_id)
-    publication = services.publication_take_down(membership=membership, publication=publication, reason=payload.reason)
+    publication = services.publication_take_down(
+        membership=membership, publication=publication, reason=payload.reason
+    )
     return publication_out(publication)

@@ -51,9 +51,10 @@ def review_queue(request: HttpRequest, page: Query[PageIn]) -> QueueOut:
     "/posts/{post_id}/decision",
     response={200: PostDetailOut, **ERROR_RESPONSES},
     summary="Decide on a post in review: approve, request changes or reject",
-    description="Send the `revision_id` you reviewed and the `version` you read. Approval pins that "
-    "exact revision and queues one publication per channel; it is refused while any blocker remains. "
-    "A comment is required to request changes or reject. You can never decide on your own post.",
+    description="Send the `revision_id` you reviewed and the `version` you read. Approval pins "
+    "that exact revision and queues one publication per channel; it is refused while any blocker "
+    "remains. A comment is required to request changes or reject. You can never decide on your "
+    "own post.",
 )
 def decide_post(request: HttpRequest, post_id: int, payload: DecisionIn) -> PostDetailOut:
     membership = membership_of(request)
@@ -72,12 +73,16 @@ def decide_post(request: HttpRequest, post_id: int, payload: DecisionIn) -> Post
     "/findings/{finding_id}/acknowledge",
     response={200: FindingOut, **ERROR_RESPONSES},
     summary="Accept a screening finding, with a reason",
-    description="For findings that need a reason to go ahead (action `review`). Findings that must "
-    "be fixed (action `block`) cannot be accepted: edit the post instead. Reviewers only, and not on "
-    "their own post.",
+    description="For findings that need a reason to go ahead (action `review`). Findings that "
+    "must be fixed (action `block`) cannot be accepted: edit the post instead. Reviewers only, and "
+    "not on their own post.",
 )
-def acknowledge_finding(request: HttpRequest, finding_id: int, payload: AcknowledgeIn) -> FindingOut:
+def acknowledge_finding(
+    request: HttpRequest, finding_id: int, payload: AcknowledgeIn
+) -> FindingOut:
     membership = membership_of(request)
     finding = selectors.finding_for(membership=membership, finding_id=finding_id)
-    finding = post_services.finding_acknowledge(membership=membership, finding=finding, reason=payload.reason)
+    finding = post_services.finding_acknowledge(
+        membership=membership, finding=finding, reason=payload.reason
+    )
     return finding_out(finding)

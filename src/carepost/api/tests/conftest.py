@@ -8,28 +8,39 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils.functional import empty
 
 from carepost.accounts.models import Membership, Organisation, Service, User
 from carepost.accounts.roles import Role
-from carepost.accounts.services import api_token_create, membership_create, organisation_create, service_create
+from carepost.accounts.services import (
+    api_token_create,
+    membership_create,
+    organisation_create,
+    service_create,
+)
 from carepost.consent.models import Person
+from carepost.posts.models import private_storage
 from carepost.publishing.models import Channel, ChannelKind
 
 API = "/api/v1"
 IMMEDIATE_TASKS = {
-    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
 }
 
 
 class ApiClient:
     """A test client that sends one member's token and speaks JSON."""
 
-    def __init__(self, secret: str | None) -> None:
-        self.client = Client()
+    def __init__(self, secret: str | None, *, enforce_csrf_checks: bool = False) -> None:
+        self.client = Client(enforce_csrf_checks=enforce_csrf_checks)
         self.headers = {"Authorization": f"Bearer {secret}"} if secret else {}
 
     def _url(self, path: str) -> str:
@@ -40,7 +51,10 @@ class ApiClient:
 
     def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return self.client.post(
-            self._url(path), json.dumps(body or {}), content_type="application/json", headers=self.headers
+            self._url(path),
+            json.dumps(body or {}),
+            content_type="application/json",
+            headers=self.headers,
         )
 
     def patch(self, path: str, body: dict[str, Any]) -> Any:
@@ -53,7 +67,9 @@ class ApiClient:
 
 
 def _user(username: str) -> User:
-    return User.objects.create_user(username=username, password="not-used-by-the-api", display_name=username.title())
+    return User.objects.create_user(
+        username=username, password="not-used-by-the-api", display_name=username.title()
+    )
 
 
 @pytest.fixture
@@ -78,7 +94,9 @@ def service(organisation: Organisation) -> Service:
 
 @pytest.fixture
 def person(organisation: Organisation, service: Service) -> Person:
-    return Person.objects.create(organisation=organisation, service=service, legal_name="Morag Findlay")
+    return Person.objects.create(
+        organisation=organisation, service=service, legal_name="Morag Findlay"
+    )
 
 
 @pytest.fixture
@@ -89,7 +107,9 @@ def website(organisation: Organisation) -> Channel:
 @pytest.fixture
 def make_member(organisation: Organisation) -> Callable[..., Membership]:
     def make(username: str, *roles: str, org: Organisation | None = None) -> Membership:
-        return membership_create(organisation=org or organisation, user=_user(username), roles=roles)
+        return membership_create(
+            organisation=org or organisation, user=_user(username), roles=roles
+        )
 
     return make
 
@@ -111,7 +131,9 @@ def reviewer_author(make_member: Callable[..., Membership]) -> Membership:
 
 
 @pytest.fixture
-def outsider(make_member: Callable[..., Membership], other_organisation: Organisation) -> Membership:
+def outsider(
+    make_member: Callable[..., Membership], other_organisation: Organisation
+) -> Membership:
     """A reviewer in another organisation."""
     return make_member("olaf", Role.REVIEWER, Role.WORKER, org=other_organisation)
 
@@ -130,6 +152,19 @@ def client_for() -> Callable[[Membership], ApiClient]:
     return make
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
+    """Uploaded photos go to a throwaway folder, never to the checkout's var/media.
+
+    `private_storage` is a LazyObject that fixes its location on first use (at import
+    time), so a MEDIA_ROOT override alone does not reach it: make it set up again.
+    """
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    private_storage._wrapped = empty  # type: ignore[assignment]
+    yield
+    private_storage._wrapped = empty  # type: ignore[assignment]
+
+
 @pytest.fixture
 def immediate_tasks(settings: Any) -> Iterator[None]:
     settings.TASKS = IMMEDIATE_TASKS
@@ -139,7 +174,8 @@ def immediate_tasks(settings: Any) -> Iterator[None]:
 @pytest.fixture
 def draft_body(website: Channel, service: Service) -> dict[str, Any]:
     return {
-        "text": "Our sunflowers are taller than the fence this week. Thank you to everyone who watered them!",
+        "text": "Our sunflowers are taller than the fence this week. "
+        "Thank you to everyone who watered them!",
         "channel_ids": [website.pk],
         "service_id": service.pk,
     }

@@ -30,11 +30,11 @@ EXPECTED = {
 
 
 @pytest.fixture
-def document() -> dict:  # type: ignore[type-arg]
+def document() -> dict:
     response = Client().get(f"{API}/openapi.json")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
-    return json.loads(response.content)  # type: ignore[no-any-return]
+    return json.loads(response.content)
 
 
 def test_openapi_document_is_valid_json_with_the_expected_paths(document):
@@ -55,7 +55,10 @@ def test_every_operation_has_a_summary_tags_an_error_shape_and_needs_the_token(d
 
 
 def test_openapi_declares_bearer_token_security(document):
-    assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {"type": "http", "scheme": "bearer"}
+    assert document["components"]["securitySchemes"]["ApiTokenAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+    }
 
 
 def test_operation_ids_are_unique_and_short(document):

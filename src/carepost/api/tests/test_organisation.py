@@ -7,7 +7,9 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-def test_member_sees_their_organisations_channels_and_services_only(worker, outsider, service, client_for):
+def test_member_sees_their_organisations_channels_and_services_only(
+    worker, outsider, service, client_for
+):
     client = client_for(worker)
     channels = client.get("/channels").json()
     assert [(c["kind"], c["name"]) for c in channels] == [("website", "Website news")]

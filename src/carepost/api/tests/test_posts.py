@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from carepost.audit.models import AuditEvent
@@ -20,7 +22,9 @@ def _png() -> SimpleUploadedFile:
     return SimpleUploadedFile("sunflowers.png", out.getvalue(), content_type="image/png")
 
 
-def test_worker_creates_a_draft_that_is_screened_at_once(worker, client_for, create_post, draft_body):
+def test_worker_creates_a_draft_that_is_screened_at_once(
+    worker, client_for, create_post, draft_body
+):
     post = create_post(client_for(worker), draft_body)
 
     assert post["status"] == "draft"
@@ -64,7 +68,9 @@ def test_too_long_text_is_refused_with_the_services_message(worker, client_for, 
     assert "5000 characters" in response.json()["detail"]
 
 
-def test_worker_lists_only_their_own_posts(make_member, worker, client_for, create_post, draft_body):
+def test_worker_lists_only_their_own_posts(
+    make_member, worker, client_for, create_post, draft_body
+):
     colleague = make_member("callum", "worker")
     mine = create_post(client_for(worker), draft_body)
     create_post(client_for(colleague), draft_body)
@@ -88,7 +94,9 @@ def test_reviewer_lists_the_organisations_posts_filtered_by_status(
     assert [p["id"] for p in in_review["items"]] == [submitted["id"]]
 
 
-def test_another_organisations_post_is_not_found(worker, outsider, client_for, create_post, draft_body):
+def test_another_organisations_post_is_not_found(
+    worker, outsider, client_for, create_post, draft_body
+):
     post = create_post(client_for(worker), draft_body)
     client = client_for(outsider)
 
@@ -98,7 +106,9 @@ def test_another_organisations_post_is_not_found(worker, outsider, client_for, c
     assert response.json() == {"detail": "No such post."}
 
 
-def test_worker_cannot_read_a_colleagues_post(make_member, worker, client_for, create_post, draft_body):
+def test_worker_cannot_read_a_colleagues_post(
+    make_member, worker, client_for, create_post, draft_body
+):
     colleague = make_member("callum", "worker")
     post = create_post(client_for(colleague), draft_body)
     response = client_for(worker).get(f"/posts/{post['id']}")
@@ -106,12 +116,15 @@ def test_worker_cannot_read_a_colleagues_post(make_member, worker, client_for, c
     assert response.json()["detail"]
 
 
-def test_edit_saves_a_new_revision_and_keeps_what_was_not_sent(worker, client_for, create_post, draft_body):
+def test_edit_saves_a_new_revision_and_keeps_what_was_not_sent(
+    worker, client_for, create_post, draft_body
+):
     client = client_for(worker)
     post = create_post(client, draft_body)
 
     response = client.patch(
-        f"/posts/{post['id']}", {"expected_version": post["version"], "text": "Sunflowers, part two."}
+        f"/posts/{post['id']}",
+        {"expected_version": post["version"], "text": "Sunflowers, part two."},
     )
 
     assert response.status_code == 200, response.content
@@ -129,16 +142,25 @@ def test_edit_with_a_stale_version_is_refused_with_409(worker, client_for, creat
     client = client_for(worker)
     post = create_post(client, draft_body)
     stale = post["version"]
-    assert client.patch(f"/posts/{post['id']}", {"expected_version": stale, "text": "First"}).status_code == 200
+    assert (
+        client.patch(
+            f"/posts/{post['id']}", {"expected_version": stale, "text": "First"}
+        ).status_code
+        == 200
+    )
 
     response = client.patch(f"/posts/{post['id']}", {"expected_version": stale, "text": "Second"})
 
     assert response.status_code == 409
     assert "Someone else changed this post" in response.json()["detail"]
-    assert Post.objects.get(pk=post["id"]).current_revision.text == "First"
+    revision = Post.objects.get(pk=post["id"]).current_revision
+    assert revision is not None
+    assert revision.text == "First"
 
 
-def test_submit_with_a_stale_version_is_refused_with_409(worker, client_for, create_post, draft_body):
+def test_submit_with_a_stale_version_is_refused_with_409(
+    worker, client_for, create_post, draft_body
+):
     client = client_for(worker)
     post = create_post(client, draft_body)
     response = client.post(f"/posts/{post['id']}/submit", {"expected_version": post["version"] - 1})
@@ -146,13 +168,19 @@ def test_submit_with_a_stale_version_is_refused_with_409(worker, client_for, cre
     assert Post.objects.get(pk=post["id"]).status == "draft"
 
 
-def test_photo_upload_saves_a_new_revision_with_its_alt_text(worker, client_for, create_post, draft_body):
+def test_photo_upload_saves_a_new_revision_with_its_alt_text(
+    worker, client_for, create_post, draft_body
+):
     client = client_for(worker)
     post = create_post(client, draft_body)
 
     response = client.post_multipart(
         f"/posts/{post['id']}/photos",
-        {"photo": _png(), "alt_text": "Sunflowers against a blue sky", "expected_version": post["version"]},
+        {
+            "photo": _png(),
+            "alt_text": "Sunflowers against a blue sky",
+            "expected_version": post["version"],
+        },
     )
 
     assert response.status_code == 201, response.content
@@ -167,7 +195,8 @@ def test_photo_without_alt_text_is_refused(worker, client_for, create_post, draf
     client = client_for(worker)
     post = create_post(client, draft_body)
     response = client.post_multipart(
-        f"/posts/{post['id']}/photos", {"photo": _png(), "alt_text": "  ", "expected_version": post["version"]}
+        f"/posts/{post['id']}/photos",
+        {"photo": _png(), "alt_text": "  ", "expected_version": post["version"]},
     )
     assert response.status_code == 400
     assert "alt text" in response.json()["detail"]
@@ -179,7 +208,8 @@ def test_a_file_that_is_not_a_photo_is_refused(worker, client_for, create_post, 
     post = create_post(client, draft_body)
     fake = SimpleUploadedFile("notes.png", b"not an image at all", content_type="image/png")
     response = client.post_multipart(
-        f"/posts/{post['id']}/photos", {"photo": fake, "alt_text": "Notes", "expected_version": post["version"]}
+        f"/posts/{post['id']}/photos",
+        {"photo": fake, "alt_text": "Notes", "expected_version": post["version"]},
     )
     assert response.status_code == 400
 
@@ -189,13 +219,17 @@ def test_edit_can_drop_a_photo_and_change_alt_text(worker, client_for, create_po
     post = create_post(client, draft_body)
     for alt in ("First photo", "Second photo"):
         post = client.post_multipart(
-            f"/posts/{post['id']}/photos", {"photo": _png(), "alt_text": alt, "expected_version": post["version"]}
+            f"/posts/{post['id']}/photos",
+            {"photo": _png(), "alt_text": alt, "expected_version": post["version"]},
         ).json()
     second = post["current_revision"]["photos"][1]["photo_id"]
 
     response = client.patch(
         f"/posts/{post['id']}",
-        {"expected_version": post["version"], "photos": [{"photo_id": second, "alt_text": "Only photo"}]},
+        {
+            "expected_version": post["version"],
+            "photos": [{"photo_id": second, "alt_text": "Only photo"}],
+        },
     )
 
     assert response.status_code == 200, response.content
@@ -203,27 +237,38 @@ def test_edit_can_drop_a_photo_and_change_alt_text(worker, client_for, create_po
     assert [(p["photo_id"], p["alt_text"]) for p in photos] == [(second, "Only photo")]
 
 
-def test_edit_cannot_attach_a_photo_that_is_not_on_the_post(worker, client_for, create_post, draft_body):
+def test_edit_cannot_attach_a_photo_that_is_not_on_the_post(
+    worker, client_for, create_post, draft_body
+):
     client = client_for(worker)
     post = create_post(client, draft_body)
     response = client.patch(
         f"/posts/{post['id']}",
-        {"expected_version": post["version"], "photos": [{"photo_id": 999999, "alt_text": "Someone else's"}]},
+        {
+            "expected_version": post["version"],
+            "photos": [{"photo_id": 999999, "alt_text": "Someone else's"}],
+        },
     )
     assert response.status_code == 400
 
 
-def test_author_withdraws_a_post_from_review(worker, client_for, create_post, submit_post, draft_body):
+def test_author_withdraws_a_post_from_review(
+    worker, client_for, create_post, submit_post, draft_body
+):
     client = client_for(worker)
     submitted = submit_post(client, create_post(client, draft_body))
     assert submitted["status"] == "in_review"
     assert "withdraw" in submitted["allowed_actions"]
 
-    response = client.post(f"/posts/{submitted['id']}/withdraw", {"expected_version": submitted["version"]})
+    response = client.post(
+        f"/posts/{submitted['id']}/withdraw", {"expected_version": submitted["version"]}
+    )
 
     assert response.status_code == 200
     assert response.json()["status"] == "draft"
-    assert AuditEvent.objects.filter(action="post.withdrawn", subject_id=str(submitted["id"])).exists()
+    assert AuditEvent.objects.filter(
+        action="post.withdrawn", subject_id=str(submitted["id"])
+    ).exists()
 
 
 def test_withdrawing_a_draft_is_a_wrong_state_409(worker, client_for, create_post, draft_body):
@@ -231,3 +276,24 @@ def test_withdrawing_a_draft_is_a_wrong_state_409(worker, client_for, create_pos
     post = create_post(client, draft_body)
     response = client.post(f"/posts/{post['id']}/withdraw", {"expected_version": post["version"]})
     assert response.status_code == 409
+
+
+def test_publishing_time_in_the_past_is_refused(worker, client_for, draft_body):
+    past = (timezone.now() - timedelta(days=1)).isoformat()
+    response = client_for(worker).post("/posts", {**draft_body, "publish_at": past})
+    assert response.status_code == 400
+    assert "in the past" in response.json()["detail"]
+
+
+def test_publishing_time_without_an_offset_is_read_as_uk_time(
+    worker, client_for, create_post, draft_body
+):
+    post = create_post(client_for(worker), {**draft_body, "publish_at": "2099-07-01T09:30:00"})
+    stored = datetime.fromisoformat(post["current_revision"]["publish_at"])
+    assert stored == datetime(2099, 7, 1, 8, 30, tzinfo=UTC)  # 09:30 British Summer Time
+
+
+def test_unknown_status_filter_is_422_naming_the_parameter(worker, client_for):
+    response = client_for(worker).get("/posts", status="lost")
+    assert response.status_code == 422
+    assert response.json()["detail"] == "The request could not be read. Check these fields: status."

@@ -14,7 +14,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def published(
-    worker, reviewer, client_for, create_post, submit_post, draft_body, immediate_tasks,
+    worker,
+    reviewer,
+    client_for,
+    create_post,
+    submit_post,
+    draft_body,
+    immediate_tasks,
     django_capture_on_commit_callbacks,
 ) -> Publication:
     worker_client = client_for(worker)
@@ -61,7 +67,9 @@ def test_another_worker_cannot_read_a_colleagues_publication(published, make_mem
 def test_publication_of_another_organisation_is_not_found(published, outsider, client_for):
     client = client_for(outsider)
     assert client.get(f"/publications/{published.pk}").status_code == 404
-    response = client.post(f"/publications/{published.pk}/take-down", {"reason": "Not ours, but trying."})
+    response = client.post(
+        f"/publications/{published.pk}/take-down", {"reason": "Not ours, but trying."}
+    )
     assert response.status_code == 404
 
 
@@ -70,7 +78,8 @@ def test_reviewer_takes_a_publication_down_with_a_reason(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(reviewer).post(
-            f"/publications/{published.pk}/take-down", {"reason": "Morag's family asked us to remove it."}
+            f"/publications/{published.pk}/take-down",
+            {"reason": "Morag's family asked us to remove it."},
         )
 
     assert response.status_code == 200, response.content
@@ -89,16 +98,25 @@ def test_take_down_needs_a_reason(published, reviewer, client_for):
     assert published.take_down_requested_at is None
 
 
-def test_taking_down_twice_is_a_wrong_state_409(published, reviewer, client_for, django_capture_on_commit_callbacks):
+def test_taking_down_twice_is_a_wrong_state_409(
+    published, reviewer, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(reviewer)
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(f"/publications/{published.pk}/take-down", {"reason": "First request."}).status_code == 200
+        assert (
+            client.post(
+                f"/publications/{published.pk}/take-down", {"reason": "First request."}
+            ).status_code
+            == 200
+        )
     response = client.post(f"/publications/{published.pk}/take-down", {"reason": "Second request."})
     assert response.status_code == 409
 
 
 def test_worker_cannot_take_a_publication_down(published, worker, client_for):
-    response = client_for(worker).post(f"/publications/{published.pk}/take-down", {"reason": "I changed my mind."})
+    response = client_for(worker).post(
+        f"/publications/{published.pk}/take-down", {"reason": "I changed my mind."}
+    )
     assert response.status_code == 403
     published.refresh_from_db()
     assert published.take_down_requested_at is None

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
+from django.utils import timezone
 
 from carepost.audit.models import AuditEvent
 from carepost.posts.models import Post, ScreeningFinding
@@ -11,7 +14,7 @@ from carepost.publishing.models import Publication
 pytestmark = pytest.mark.django_db
 
 
-def _decide(client, post, decision="approve", comment="", **overrides):  # type: ignore[no-untyped-def]
+def _decide(client, post, decision="approve", comment="", **overrides):
     body = {
         "decision": decision,
         "revision_id": post["current_revision"]["id"],
@@ -59,11 +62,15 @@ def test_draft_submit_and_approval_by_another_reviewer_publishes_on_the_website(
 
     final = worker_client.get(f"/posts/{post['id']}").json()
     assert final["status"] == "published"
-    assert [(p["state"], p["channel"]["kind"]) for p in final["publications"]] == [("published", "website")]
+    assert [(p["state"], p["channel"]["kind"]) for p in final["publications"]] == [
+        ("published", "website")
+    ]
     assert final["publications"][0]["url"].endswith(f"/news/glenbrae/{publication.pk}/")
 
 
-def test_author_cannot_approve_own_post_via_api(reviewer_author, client_for, create_post, submit_post, draft_body):
+def test_author_cannot_approve_own_post_via_api(
+    reviewer_author, client_for, create_post, submit_post, draft_body
+):
     client = client_for(reviewer_author)
     post = submit_post(client, create_post(client, draft_body))
     assert "approve" not in post["allowed_actions"]
@@ -76,7 +83,9 @@ def test_author_cannot_approve_own_post_via_api(reviewer_author, client_for, cre
     assert not Publication.objects.exists()
 
 
-def test_reviewers_own_post_is_not_in_their_queue(reviewer_author, client_for, create_post, submit_post, draft_body):
+def test_reviewers_own_post_is_not_in_their_queue(
+    reviewer_author, client_for, create_post, submit_post, draft_body
+):
     client = client_for(reviewer_author)
     submit_post(client, create_post(client, draft_body))
     assert client.get("/review/queue").json() == {"count": 0, "items": []}
@@ -88,7 +97,9 @@ def test_worker_using_the_review_queue_is_forbidden(worker, client_for):
     assert response.json() == {"detail": "Only reviewers have a review queue."}
 
 
-def test_worker_cannot_decide_on_a_post(make_member, worker, client_for, create_post, submit_post, draft_body):
+def test_worker_cannot_decide_on_a_post(
+    make_member, worker, client_for, create_post, submit_post, draft_body
+):
     colleague = make_member("callum", "worker")
     colleague_client = client_for(colleague)
     post = submit_post(colleague_client, create_post(colleague_client, draft_body))
@@ -96,7 +107,9 @@ def test_worker_cannot_decide_on_a_post(make_member, worker, client_for, create_
     assert _decide(client_for(worker), post).status_code == 403
 
 
-def test_reviewer_of_another_organisation_gets_404(outsider, worker, client_for, create_post, submit_post, draft_body):
+def test_reviewer_of_another_organisation_gets_404(
+    outsider, worker, client_for, create_post, submit_post, draft_body
+):
     worker_client = client_for(worker)
     post = submit_post(worker_client, create_post(worker_client, draft_body))
     assert _decide(client_for(outsider), post).status_code == 404
@@ -111,7 +124,9 @@ def test_second_of_two_reviewers_deciding_at_once_gets_409(
     post = submit_post(worker_client, create_post(worker_client, draft_body))
     read_by_both = client_for(reviewer).get(f"/posts/{post['id']}").json()
 
-    first = _decide(client_for(reviewer), read_by_both, decision="request_changes", comment="Add a photo?")
+    first = _decide(
+        client_for(reviewer), read_by_both, decision="request_changes", comment="Add a photo?"
+    )
     second = _decide(client_for(other_reviewer), read_by_both, decision="reject", comment="No.")
 
     assert first.status_code == 200
@@ -126,7 +141,8 @@ def test_approving_a_revision_that_is_no_longer_current_gets_409(
     post = submit_post(worker_client, create_post(worker_client, draft_body))
     old_revision = post["current_revision"]["id"]
     edited = worker_client.patch(
-        f"/posts/{post['id']}", {"expected_version": post["version"], "text": "Changed after submitting."}
+        f"/posts/{post['id']}",
+        {"expected_version": post["version"], "text": "Changed after submitting."},
     ).json()
     assert edited["status"] == "in_review"
 
@@ -146,10 +162,14 @@ def test_request_changes_without_a_comment_is_refused_with_400(
     assert "what needs to change" in response.json()["detail"]
 
 
-def test_rejection_is_recorded_with_its_reason(worker, reviewer, client_for, create_post, submit_post, draft_body):
+def test_rejection_is_recorded_with_its_reason(
+    worker, reviewer, client_for, create_post, submit_post, draft_body
+):
     worker_client = client_for(worker)
     post = submit_post(worker_client, create_post(worker_client, draft_body))
-    response = _decide(client_for(reviewer), post, decision="reject", comment="Not for the website.")
+    response = _decide(
+        client_for(reviewer), post, decision="reject", comment="Not for the website."
+    )
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "rejected"
@@ -157,7 +177,7 @@ def test_rejection_is_recorded_with_its_reason(worker, reviewer, client_for, cre
     assert body["reviews"][0]["decided_by"]["id"] == reviewer.user_id
 
 
-def _add_review_finding(post: dict) -> ScreeningFinding:  # type: ignore[type-arg]
+def _add_review_finding(post: dict) -> ScreeningFinding:
     """A 'needs a reason' finding on the current revision, whatever the engine found."""
     return ScreeningFinding.objects.create(
         revision_id=post["current_revision"]["id"],
@@ -172,7 +192,13 @@ def _add_review_finding(post: dict) -> ScreeningFinding:  # type: ignore[type-ar
 
 
 def test_approval_waits_until_a_finding_is_accepted_with_a_reason(
-    worker, reviewer, client_for, create_post, submit_post, draft_body, immediate_tasks,
+    worker,
+    reviewer,
+    client_for,
+    create_post,
+    submit_post,
+    draft_body,
+    immediate_tasks,
     django_capture_on_commit_callbacks,
 ):
     worker_client, reviewer_client = client_for(worker), client_for(reviewer)
@@ -193,7 +219,9 @@ def test_approval_waits_until_a_finding_is_accepted_with_a_reason(
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["acknowledged"] is True
     assert accepted.json()["acknowledged_by"]["id"] == reviewer.user_id
-    again = reviewer_client.post(f"/findings/{finding.pk}/acknowledge", {"reason": "Checked again, still fine."})
+    again = reviewer_client.post(
+        f"/findings/{finding.pk}/acknowledge", {"reason": "Checked again, still fine."}
+    )
     assert again.status_code == 409
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -207,7 +235,9 @@ def test_author_cannot_accept_a_finding_on_their_own_post(
     client = client_for(reviewer_author)
     post = submit_post(client, create_post(client, draft_body))
     finding = _add_review_finding(post)
-    response = client.post(f"/findings/{finding.pk}/acknowledge", {"reason": "It is fine, I wrote it."})
+    response = client.post(
+        f"/findings/{finding.pk}/acknowledge", {"reason": "It is fine, I wrote it."}
+    )
     assert response.status_code == 403
     finding.refresh_from_db()
     assert finding.acknowledged_at is None
@@ -219,5 +249,33 @@ def test_finding_of_another_organisation_is_not_found(
     worker_client = client_for(worker)
     post = submit_post(worker_client, create_post(worker_client, draft_body))
     finding = _add_review_finding(post)
-    response = client_for(outsider).post(f"/findings/{finding.pk}/acknowledge", {"reason": "Looks fine to me."})
+    response = client_for(outsider).post(
+        f"/findings/{finding.pk}/acknowledge", {"reason": "Looks fine to me."}
+    )
     assert response.status_code == 404
+
+
+def test_approving_a_scheduled_post_queues_its_publication_until_then(
+    worker,
+    reviewer,
+    client_for,
+    create_post,
+    submit_post,
+    draft_body,
+    immediate_tasks,
+    django_capture_on_commit_callbacks,
+):
+    when = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    worker_client = client_for(worker)
+    post = create_post(worker_client, {**draft_body, "publish_at": when.isoformat()})
+    post = submit_post(worker_client, post)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _decide(client_for(reviewer), post)
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "approved"
+    [publication] = body["publications"]
+    assert publication["state"] == "queued"
+    assert datetime.fromisoformat(publication["scheduled_at"]) == when

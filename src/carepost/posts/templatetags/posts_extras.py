@@ -33,3 +33,23 @@ def highlight_findings(text: str, findings: Iterable[ScreeningFinding]) -> SafeS
 @register.filter
 def status_class(value: str) -> str:
     return f"status status-{value}"
+
+
+CHECK_LABELS = {
+    "person": "Person supported",
+    "unknown_name": "Possible name",
+    "personal_data": "Personal details",
+    "special_category": "Health or other sensitive detail",
+    "location": "Location",
+    "confidential": "Confidential matter",
+    "offensive": "Offensive language",
+    "voice": "Personal opinion",
+    "watched_term": "Watched term",
+    "metadata": "Photo metadata",
+    "face": "Face in photo",
+}
+
+
+@register.filter
+def check_label(check_name: str) -> str:
+    return CHECK_LABELS.get(check_name, check_name.replace("_", " ").capitalize())

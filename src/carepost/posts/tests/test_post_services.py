@@ -211,3 +211,17 @@ def test_other_organisation_cannot_acknowledge(alice: Any, olga: Any, website: A
     post = submitted(alice, website)
     with pytest.raises(PermissionDenied):
         finding_acknowledge(membership=olga, finding=_review_finding(post), reason="Not mine to say")
+
+
+def test_a_named_person_cannot_be_waved_through_with_a_reason(
+    alice: Any, rita: Any, website: Any, person: Any
+) -> None:
+    from carepost.posts.models import ScreeningFinding
+
+    post = submitted(alice, website)
+    finding = ScreeningFinding.objects.create(
+        revision=post.current_revision, check_name="person", code="person.preferred_name", action="review",
+        start=0, end=6, text="Nessie", message="Names a person supported.", person=person,
+    )
+    with pytest.raises(ValidationFailed, match="tag them"):
+        finding_acknowledge(membership=rita, finding=finding, reason="She is happy with it")

@@ -1,0 +1,171 @@
+"""A small lexicon engine shared by the offensive, special-category, confidential and
+location checks.
+
+A lexicon file (TOML) has categories; each category has ``words`` (whole words or
+phrases), optional ``stems`` (offensive inside any word) and ``patterns`` (regular
+expressions run only when one of their trigger words is in the post; ``negative =
+true`` marks a pattern whose matches cancel the category's hits they overlap).
+
+Words, phrases and stems go into one Aho-Corasick automaton matched over the post's
+token line (" word word word "), so the cost per post does not grow with the lexicon.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from .normalise import fold_text, leet_text, normalise
+from .text import Doc
+
+_WORD = re.compile(r"[^\W_]+")
+_MASKED = re.compile(r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])")
+_REPEAT = re.compile(r"([a-z])\1\1+")
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    name: str
+    label: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    category: str
+    start: int  # normalised-text offsets
+    end: int
+    via: str  # "word", "stem", "pattern", "masked"
+
+
+def _key(phrase: str) -> str:
+    return " ".join(_WORD.findall(leet_text(fold_text(normalise(phrase)[0]))))
+
+
+class Lexicon:
+    def __init__(self, data: dict[str, Any], *, leet: bool = True):
+        self.leet = leet
+        self.allow: frozenset[str] = frozenset(_key(w) for w in data.get("allow", {}).get("words", []))
+        self.categories: dict[str, Category] = {}
+        self.automaton: Any = ahocorasick.Automaton()
+        self.single: dict[str, str] = {}
+        self.by_length: dict[int, list[tuple[str, str]]] = {}
+        self.triggers: dict[str, list[tuple[str, re.Pattern[str], bool]]] = {}
+        entries: dict[str, list[tuple[str, str, int]]] = {}
+        for name, body in data.items():
+            if name == "allow" or not isinstance(body, dict):
+                continue
+            self.categories[name] = Category(name, body.get("label", name), body.get("action", "review"))
+            for word in body.get("words", []):
+                key = _key(word)
+                if not key:
+                    continue
+                entries.setdefault(f" {key} ", []).append((name, "word", key.count(" ") + 1))
+                if " " not in key:
+                    self.single.setdefault(key, name)
+                    self.by_length.setdefault(len(key), []).append((key, name))
+            for stem in body.get("stems", []):
+                key = _key(stem).replace(" ", "")
+                entries.setdefault(key, []).append((name, "stem", 1))
+            for item in body.get("patterns", []):
+                flags = 0 if item.get("case_sensitive") else re.IGNORECASE
+                pattern = re.compile(item["regex"], flags)
+                for trigger in item.get("triggers", []):
+                    self.triggers.setdefault(_key(trigger) or trigger, []).append(
+                        (name, pattern, bool(item.get("negative", False)))
+                    )
+        for key, values in entries.items():
+            self.automaton.add_word(key, tuple(values))
+        if entries:
+            self.automaton.make_automaton()
+        self.empty = not entries
+
+    def find(self, doc: Doc) -> list[Hit]:
+        tokens = doc.tokens
+        if not tokens:
+            return []
+        text = doc.leet if self.leet else doc.fold
+        line, starts = doc.token_line()
+        hits: list[Hit] = []
+        negatives: list[tuple[str, int, int]] = []
+        if not self.empty:
+            for end_pos, values in self.automaton.iter(line):
+                for category, via, n_tokens in values:
+                    if via == "word":
+                        first = bisect_right(starts, end_pos - 1) - 1
+                        # key " a b " ends at a space; first token starts after the leading space
+                        first = bisect_right(starts, end_pos) - 1 - n_tokens
+                        first = max(first, 0)
+                        last = first + n_tokens - 1
+                        if last >= len(tokens):
+                            continue
+                        hits.append(Hit(category, tokens[first].start, tokens[last].end, via))
+                    else:
+                        index = bisect_right(starts, end_pos) - 1
+                        token = tokens[index]
+                        if token.key in self.allow or token.key in self.single:
+                            continue
+                        hits.append(Hit(category, token.start, token.end, via))
+        seen_patterns: set[int] = set()
+        for token in tokens:
+            for category, pattern, negative in self.triggers.get(token.key, ()):
+                if id(pattern) in seen_patterns:
+                    continue
+                seen_patterns.add(id(pattern))
+                for m in pattern.finditer(text):
+                    if m.end() > m.start():
+                        if negative:
+                            negatives.append((category, m.start(), m.end()))
+                        else:
+                            hits.append(Hit(category, m.start(), m.end(), "pattern"))
+        if self.leet:
+            hits.extend(self._masked(doc, text))
+            hits.extend(self._repeated(doc))
+        if negatives:
+            hits = [
+                h for h in hits
+                if not any(c == h.category and s < h.end and h.start < e for c, s, e in negatives)
+            ]
+        return hits
+
+    def _masked(self, doc: Doc, text: str) -> list[Hit]:
+        if "*" not in text and "#" not in text:
+            return []
+        out = []
+        for m in _MASKED.finditer(text):
+            word = m.group()
+            letters = sum(c.isalpha() for c in word)
+            if len(word) < 3 or letters < 1 or (word.endswith(("*", "#")) and letters == len(word) - 1):
+                continue
+            regex = re.compile("".join("[a-z]" if c in "*#" else re.escape(c) for c in word) + r"\Z")
+            for key, category in self.by_length.get(len(word), ()):
+                if regex.match(key):
+                    out.append(Hit(category, m.start(), m.end(), "masked"))
+                    break
+        return out
+
+    def _repeated(self, doc: Doc) -> list[Hit]:
+        out = []
+        for token in doc.tokens:
+            key = token.key
+            if len(key) < 4 or _REPEAT.search(key) is None:
+                continue
+            for variant in (_REPEAT.sub(r"\1", key), _REPEAT.sub(r"\1\1", key)):
+                category = self.single.get(variant)
+                if category:
+                    out.append(Hit(category, token.start, token.end, "word"))
+                    break
+        return out
+
+
+@cache
+def load_lexicon(name: str, leet: bool = True) -> Lexicon:
+    raw = resources.files("carepost.screening").joinpath("data", name).read_text("utf-8")
+    return Lexicon(tomllib.loads(raw), leet=leet)
