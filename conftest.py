@@ -39,14 +39,18 @@ def other_org(db: None) -> Any:
 def service(org: Any) -> Any:
     from carepost.accounts.services import service_create
 
-    return service_create(organisation=org, name="Braeburn House", kind="care_home", sensitivity="public")
+    return service_create(
+        organisation=org, name="Braeburn House", kind="care_home", sensitivity="public"
+    )
 
 
 def _member(org: Any, username: str, *roles: str) -> Any:
     from carepost.accounts.models import User
     from carepost.accounts.services import membership_create
 
-    user = User.objects.create_user(username=username, password="pw-" + username, email=f"{username}@example.org")
+    user = User.objects.create_user(
+        username=username, password="pw-" + username, email=f"{username}@example.org"
+    )
     return membership_create(organisation=org, user=user, roles=roles)
 
 
@@ -87,5 +91,9 @@ def person(org: Any, service: Any) -> Any:
     from carepost.consent.models import Person
 
     return Person.objects.create(
-        organisation=org, service=service, legal_name="Agnes Mary Baird", preferred_name="Nessie", aliases=["Mrs B"]
+        organisation=org,
+        service=service,
+        legal_name="Agnes Mary Baird",
+        preferred_name="Nessie",
+        aliases=["Mrs B"],
     )

@@ -50,7 +50,9 @@ def new_page(browser: Browser, live_server: Any) -> Iterator[Any]:
     contexts = []
 
     def make() -> Page:
-        context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -65,7 +67,8 @@ def assert_accessible(page: Page, name: str) -> None:
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     detail = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in bad
+        f"- {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in bad
     )
     assert not bad, f"axe-core found serious or critical problems on the {name} page:\n{detail}"
 

@@ -38,7 +38,9 @@ def test_worker_drafts_reviewer_approves_and_it_is_published(
     assert_accessible(page, "new post")
     page.get_by_role("button", name="Save and check").click()
     expect(page.get_by_text("Draft saved and screened")).to_be_visible()
-    expect(page.get_by_role("heading", name="Preview: exactly what will be published")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Preview: exactly what will be published")
+    ).to_be_visible()
     page.get_by_role("button", name="Send for review").click()
     expect(page.get_by_text("Sent for review")).to_be_visible()
     assert_accessible(page, "post")
@@ -48,7 +50,7 @@ def test_worker_drafts_reviewer_approves_and_it_is_published(
     log_in(reviewer, "rita", "pw-rita")
     reviewer.get_by_role("link", name="Review queue").click()
     row = reviewer.get_by_role("row").filter(has_text="Happy birthday Nessie")
-    expect(row).to_contain_text("person")
+    expect(row).to_contain_text("Person supported")
     assert_accessible(reviewer, "review queue")
     row.get_by_role("link").click()
     expect(reviewer.get_by_role("heading", name="Screening findings")).to_be_visible()
@@ -78,7 +80,9 @@ def test_worker_drafts_reviewer_approves_and_it_is_published(
     expect(page.get_by_role("cell", name="Published", exact=True)).to_be_visible()
 
 
-def test_author_cannot_approve_own_post_even_with_a_forged_post(new_page: Any, rita: Any, website: Any) -> None:
+def test_author_cannot_approve_own_post_even_with_a_forged_post(
+    new_page: Any, rita: Any, website: Any
+) -> None:
     from carepost.posts.tests.helpers import submitted
 
     post = submitted(rita, website, text="Recruiting relief support workers.")

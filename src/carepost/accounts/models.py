@@ -41,7 +41,9 @@ class Service(TimeStampedModel):
         DISCREET = "discreet", "Discreet (do not name the location)"
         SECRET = "secret", "Secret location"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="services")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services"
+    )
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=Kind.choices)
     sensitivity = models.CharField(
@@ -61,8 +63,12 @@ class Service(TimeStampedModel):
 class Membership(TimeStampedModel):
     """A user's place in one organisation, with their line manager."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
     line_manager = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
     )
@@ -97,6 +103,9 @@ class MembershipRole(models.Model):
             models.UniqueConstraint(fields=["membership", "role"], name="membership_role_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.membership}: {self.role}"
+
 
 class ApiToken(models.Model):
     """A per-user API token. Only its SHA-256 is stored; the secret is shown once."""
@@ -125,3 +134,6 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_secret(secret: str) -> str:
         return hashlib.sha256(secret.encode()).hexdigest()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

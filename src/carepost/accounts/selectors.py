@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
@@ -11,7 +13,7 @@ from carepost.common.errors import PermissionDenied
 SESSION_ORGANISATION_KEY = "carepost_organisation_id"
 
 
-def memberships_for_user(*, user: object) -> QuerySet[Membership]:
+def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user, is_active=True)
         .select_related("organisation", "user")
@@ -39,12 +41,14 @@ def require_membership(request: HttpRequest) -> Membership:
     membership = getattr(request, "membership", None)
     if not membership:
         raise PermissionDenied("Your account is not a member of any organisation.")
-    return membership  # type: ignore[no-any-return]
+    return membership
 
 
 def require_role(membership: Membership, *roles: str) -> None:
     if not membership.has_role(*roles):
-        raise PermissionDenied("Your role does not allow this. Ask your organisation administrator.")
+        raise PermissionDenied(
+            "Your role does not allow this. Ask your organisation administrator."
+        )
 
 
 def organisation_by_slug(*, slug: str) -> Organisation:
@@ -68,7 +72,9 @@ def members_of(*, membership: Membership) -> QuerySet[Membership]:
 
 
 def api_tokens_for(*, membership: Membership) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).order_by("-created_at")
+    return ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).order_by(
+        "-created_at"
+    )
 
 
 def membership_for_api_token(*, secret: str) -> Membership | None:

@@ -7,7 +7,14 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
-from carepost.accounts.models import ApiToken, Membership, MembershipRole, Organisation, Service, User
+from carepost.accounts.models import (
+    ApiToken,
+    Membership,
+    MembershipRole,
+    Organisation,
+    Service,
+    User,
+)
 from carepost.accounts.roles import Role
 from carepost.audit.services import audit_event_record
 from carepost.common.errors import PermissionDenied, ValidationFailed
@@ -19,19 +26,34 @@ def organisation_create(*, name: str, slug: str) -> Organisation:
 
     with transaction.atomic():
         organisation = Organisation.objects.create(name=name, slug=slug)
-        Channel.objects.create(organisation=organisation, kind=ChannelKind.WEBSITE, name="Website news")
+        Channel.objects.create(
+            organisation=organisation, kind=ChannelKind.WEBSITE, name="Website news"
+        )
         audit_event_record(
-            action="organisation.created", subject=organisation, organisation=organisation, data={"slug": slug}
+            action="organisation.created",
+            subject=organisation,
+            organisation=organisation,
+            data={"slug": slug},
         )
     return organisation
 
 
 def service_create(
-    *, organisation: Organisation, name: str, kind: str, sensitivity: str, address: str = "", actor: User | None = None
+    *,
+    organisation: Organisation,
+    name: str,
+    kind: str,
+    sensitivity: str,
+    address: str = "",
+    actor: User | None = None,
 ) -> Service:
     with transaction.atomic():
         service = Service.objects.create(
-            organisation=organisation, name=name, kind=kind, sensitivity=sensitivity, address=address
+            organisation=organisation,
+            name=name,
+            kind=kind,
+            sensitivity=sensitivity,
+            address=address,
         )
         audit_event_record(
             action="service.created",
@@ -58,8 +80,12 @@ def membership_create(
     if line_manager is not None and line_manager.organisation_id != organisation.pk:
         raise PermissionDenied("The line manager must be in the same organisation.")
     with transaction.atomic():
-        membership = Membership.objects.create(user=user, organisation=organisation, line_manager=line_manager)
-        MembershipRole.objects.bulk_create([MembershipRole(membership=membership, role=r) for r in roles])
+        membership = Membership.objects.create(
+            user=user, organisation=organisation, line_manager=line_manager
+        )
+        MembershipRole.objects.bulk_create(
+            [MembershipRole(membership=membership, role=r) for r in roles]
+        )
         audit_event_record(
             action="membership.created",
             subject=membership,
@@ -80,7 +106,10 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     secret = ApiToken.new_secret()
     with transaction.atomic():
         token = ApiToken.objects.create(
-            membership=membership, name=name, prefix=secret[:10], key_hash=ApiToken.hash_secret(secret)
+            membership=membership,
+            name=name,
+            prefix=secret[:10],
+            key_hash=ApiToken.hash_secret(secret),
         )
         audit_event_record(
             action="api_token.created",
@@ -96,7 +125,9 @@ def api_token_revoke(*, membership: Membership, token: ApiToken) -> ApiToken:
     if token.membership_id != membership.pk:
         raise PermissionDenied("That token is not yours.")
     with transaction.atomic():
-        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
         token.refresh_from_db()
         audit_event_record(
             action="api_token.revoked",

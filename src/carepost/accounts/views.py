@@ -33,12 +33,18 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     new_secret = None
     if request.method == "POST" and form.is_valid():
         try:
-            _, new_secret = services.api_token_create(membership=membership, name=form.cleaned_data["name"])
+            _, new_secret = services.api_token_create(
+                membership=membership, name=form.cleaned_data["name"]
+            )
         except ValidationFailed as exc:
             form.add_error("name", exc.message)
         else:
             form = TokenForm()
-    context = {"form": form, "tokens": selectors.api_tokens_for(membership=membership), "new_secret": new_secret}
+    context = {
+        "form": form,
+        "tokens": selectors.api_tokens_for(membership=membership),
+        "new_secret": new_secret,
+    }
     return render(request, "accounts/api_tokens.html", context)
 
 

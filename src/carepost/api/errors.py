@@ -8,6 +8,8 @@ Every error body has the same shape, `{"detail": "<plain-English message>"}`:
 - `Http404` → 404
 - no or bad token → 401 (with `WWW-Authenticate: Bearer`)
 - a request the schema cannot read → 422 (plus `errors`, the fields concerned)
+- a request Django refuses as suspicious (e.g. a body over the size limit) → 400
+- anything else → 500 with a generic message (the details go to the log only)
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -29,6 +32,7 @@ UNAUTHENTICATED = (
     "Create one on the API tokens page (/accounts/api-tokens/)."
 )
 DEFAULT_FORBIDDEN = "You do not have permission to do this."
+REFUSED_REQUEST = "The request was refused: it is too large or not well formed."
 SERVER_ERROR = (
     "Something went wrong on our side. Please try again; "
     "if it keeps happening, tell your administrator."
@@ -54,6 +58,8 @@ def detail_for(exc: object) -> tuple[int, str]:
         return 401, UNAUTHENTICATED
     if isinstance(exc, HttpError):
         return exc.status_code, exc.message
+    if isinstance(exc, SuspiciousOperation):  # e.g. a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+        return 400, REFUSED_REQUEST
     return 500, SERVER_ERROR
 
 
@@ -88,7 +94,15 @@ def install_error_handlers(api: NinjaAPI) -> None:
         )
         return respond(request, 500, SERVER_ERROR)
 
-    for known in (DomainError, DjangoPermissionDenied, Http404, AuthenticationError, HttpError):
+    known_errors = (
+        DomainError,
+        DjangoPermissionDenied,
+        Http404,
+        AuthenticationError,
+        HttpError,
+        SuspiciousOperation,
+    )
+    for known in known_errors:
         api.add_exception_handler(known, on_known_error)
     api.add_exception_handler(ValidationError, on_invalid_request)
     api.add_exception_handler(Exception, on_unexpected)

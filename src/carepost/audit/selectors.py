@@ -16,9 +16,13 @@ class ChainProblem:
 
 
 def audit_events_for(*, subject: models.Model) -> models.QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(
-        subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
-    ).select_related("actor").order_by("seq")
+    return (
+        AuditEvent.objects.filter(
+            subject_type=subject._meta.label_lower, subject_id=str(subject.pk)
+        )
+        .select_related("actor")
+        .order_by("seq")
+    )
 
 
 def audit_chain_verify(*, batch_size: int = 2000) -> list[ChainProblem]:
@@ -44,7 +48,9 @@ def audit_chain_verify(*, batch_size: int = 2000) -> list[ChainProblem]:
     head_seq = head.seq if head else 0
     head_hash = head.last_hash if head else "0" * 64
     if head_seq != last_seq:
-        problems.append(ChainProblem(last_seq + 1, f"events {last_seq + 1} to {head_seq} are missing"))
+        problems.append(
+            ChainProblem(last_seq + 1, f"events {last_seq + 1} to {head_seq} are missing")
+        )
     elif head_hash != prev_hash:
         problems.append(ChainProblem(last_seq, "the newest event does not match the chain head"))
     return problems

@@ -8,7 +8,9 @@ from carepost.common.models import TimeStampedModel
 class Person(TimeStampedModel):
     """A person supported by one of the organisation's services."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="people")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="people"
+    )
     service = models.ForeignKey("accounts.Service", on_delete=models.PROTECT, related_name="people")
     legal_name = models.CharField(max_length=200)
     preferred_name = models.CharField(max_length=100, blank=True)

@@ -7,6 +7,8 @@ from carepost.consent.models import Person
 
 
 def people_for(*, membership: Membership) -> QuerySet[Person]:
-    return Person.objects.filter(organisation=membership.organisation).select_related("service").order_by(
-        "preferred_name", "legal_name"
+    return (
+        Person.objects.filter(organisation=membership.organisation)
+        .select_related("service")
+        .order_by("preferred_name", "legal_name")
     )

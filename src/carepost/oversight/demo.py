@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -83,14 +83,31 @@ def demo_load() -> list[DemoLogin]:
     with transaction.atomic():
         org = organisation_create(name="Thistle Care (demo)", slug=DEMO_SLUG)
         services = [
-            service_create(organisation=org, name="Braeburn House", kind=Service.Kind.CARE_HOME, sensitivity="public",
-                           address="12 Loch Road, Paisley"),
-            service_create(organisation=org, name="Riverside Day Centre", kind=Service.Kind.DAY_SERVICE,
-                           sensitivity="public"),
-            service_create(organisation=org, name="Rowan Children's House", kind=Service.Kind.CHILDRENS_HOUSE,
-                           sensitivity="secret"),
-            service_create(organisation=org, name="Harbour Supported Living", kind=Service.Kind.SUPPORTED_LIVING,
-                           sensitivity="discreet"),
+            service_create(
+                organisation=org,
+                name="Braeburn House",
+                kind=Service.Kind.CARE_HOME,
+                sensitivity="public",
+                address="12 Loch Road, Paisley",
+            ),
+            service_create(
+                organisation=org,
+                name="Riverside Day Centre",
+                kind=Service.Kind.DAY_SERVICE,
+                sensitivity="public",
+            ),
+            service_create(
+                organisation=org,
+                name="Rowan Children's House",
+                kind=Service.Kind.CHILDRENS_HOUSE,
+                sensitivity="secret",
+            ),
+            service_create(
+                organisation=org,
+                name="Harbour Supported Living",
+                kind=Service.Kind.SUPPORTED_LIVING,
+                sensitivity="discreet",
+            ),
         ]
         members: dict[str, Membership] = {}
         for login in STAFF:
@@ -118,14 +135,24 @@ def demo_load() -> list[DemoLogin]:
     return STAFF
 
 
-def _draft(org: Organisation, m: Membership, text: str, *, people: list[str] = (), photo: bytes | None = None,  # type: ignore[assignment]
-           alt: str = "", publish_at: object = None) -> Post:
+def _draft(
+    org: Organisation,
+    m: Membership,
+    text: str,
+    *,
+    people: tuple[str, ...] = (),
+    photo: bytes | None = None,
+    alt: str = "",
+    publish_at: datetime | None = None,
+) -> Post:
     website = Channel.objects.get(organisation=org, kind="website")
     tagged = [Person.objects.get(organisation=org, preferred_name=n) for n in people]
     photos = [PhotoInput(alt_text=alt, data=photo, name="garden.jpg")] if photo else []
     return post_create(
         membership=m,
-        draft=DraftInput(text=text, channels=[website], people=tagged, photos=photos, publish_at=publish_at),  # type: ignore[arg-type]
+        draft=DraftInput(
+            text=text, channels=[website], people=tagged, photos=photos, publish_at=publish_at
+        ),
     )
 
 
@@ -133,7 +160,10 @@ def _approve(post: Post, reviewer: Membership) -> Post:
     post.refresh_from_db()
     assert post.current_revision_id is not None
     return review_approve(
-        membership=reviewer, post=post, revision_id=post.current_revision_id, expected_version=post.version
+        membership=reviewer,
+        post=post,
+        revision_id=post.current_revision_id,
+        expected_version=post.version,
     )
 
 
@@ -151,52 +181,99 @@ def _demo_posts(org: Organisation, m: dict[str, Membership]) -> None:
     aileen, callum, morag, iain = m["aileen"], m["callum"], m["morag"], m["iain"]
 
     # Published, with a photo whose GPS position was removed.
-    p = _draft(org, aileen, "Our garden club planted sweet peas and tatties this week. The raised beds are "
-               "looking braw, and the tea and scones afterwards went down a treat.",
-               photo=_demo_photo((46, 110, 70), "Garden club"), alt="Raised garden beds with young plants in the sun")
+    p = _draft(
+        org,
+        aileen,
+        "Our garden club planted sweet peas and tatties this week. The raised beds are "
+        "looking braw, and the tea and scones afterwards went down a treat.",
+        photo=_demo_photo((46, 110, 70), "Garden club"),
+        alt="Raised garden beds with young plants in the sun",
+    )
     _approve(_submit(p, aileen), morag)
     _send_all(p)
 
     # Published, then taken down by a reviewer.
-    p = _draft(org, callum, "Thank you to everyone who came to the Riverside summer fair. We raised £640 for new "
-               "art materials!")
+    p = _draft(
+        org,
+        callum,
+        "Thank you to everyone who came to the Riverside summer fair. We raised £640 for new "
+        "art materials!",
+    )
     _approve(_submit(p, callum), iain)
     _send_all(p)
     for pub in Publication.objects.filter(post=p):
-        publication_request_take_down(publication=pub, reason="Wrong total: a corrected post follows.",
-                                      actor=iain.user)
+        publication_request_take_down(
+            publication=pub, reason="Wrong total: a corrected post follows.", actor=iain.user
+        )
 
     # Approved, scheduled for tomorrow morning.
-    tomorrow = (timezone.localtime() + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
-    p = _draft(org, aileen, "Coming up on Friday: our ceilidh afternoon with the Paisley fiddlers. Families welcome.",
-               publish_at=tomorrow)
+    tomorrow = (timezone.localtime() + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    p = _draft(
+        org,
+        aileen,
+        "Coming up on Friday: our ceilidh afternoon with the Paisley fiddlers. Families welcome.",
+        publish_at=tomorrow,
+    )
     _approve(_submit(p, aileen), iain)
 
     # Waiting for review, with findings for the reviewer.
-    p = _draft(org, callum, "Happy 85th birthday to Nessie! She had a lovely day with her family at Braeburn House.",
-               people=["Nessie"])
+    p = _draft(
+        org,
+        callum,
+        "Happy 85th birthday to Nessie! She had a lovely day with her family at Braeburn House.",
+        people=("Nessie",),
+    )
     _submit(p, callum)
-    p = _draft(org, aileen, "Hamish says the day centre trip to the Falkirk Wheel was the best day out this year. "
-               "Call us on 0141 496 0123 to find out about our trips.")
+    p = _draft(
+        org,
+        aileen,
+        "Hamish says the day centre trip to the Falkirk Wheel was the best day out this year. "
+        "Call us on 0141 496 0123 to find out about our trips.",
+    )
     _submit(p, aileen)
     # A reviewer's own post: someone else must approve it.
-    p = _draft(org, morag, "We are recruiting relief support workers at Braeburn House. Full training given.")
+    p = _draft(
+        org,
+        morag,
+        "We are recruiting relief support workers at Braeburn House. Full training given.",
+    )
     _submit(p, morag)
 
     # Changes requested.
-    p = _draft(org, callum, "Archie enjoyed the music therapy session today after a tough week with his dementia.",
-               people=["Archie"])
+    p = _draft(
+        org,
+        callum,
+        "Archie enjoyed the music therapy session today after a tough week with his dementia.",
+        people=("Archie",),
+    )
     p = _submit(p, callum)
-    review_request_changes(membership=morag, post=p, revision_id=p.current_revision_id or 0,
-                           expected_version=p.version,
-                           comment="Please leave out Archie's diagnosis: it is health information.")
+    review_request_changes(
+        membership=morag,
+        post=p,
+        revision_id=p.current_revision_id or 0,
+        expected_version=p.version,
+        comment="Please leave out Archie's diagnosis: it is health information.",
+    )
 
     # Rejected.
-    p = _draft(org, aileen, "Lovely morning at the children's house, the kids walked to the school round the corner.")
+    p = _draft(
+        org,
+        aileen,
+        "Lovely morning at the children's house, the kids walked to the school round the corner.",
+    )
     p = _submit(p, aileen)
-    review_reject(membership=iain, post=p, revision_id=p.current_revision_id or 0, expected_version=p.version,
-                  comment="Posts must never say where Rowan Children's House is.")
+    review_reject(
+        membership=iain,
+        post=p,
+        revision_id=p.current_revision_id or 0,
+        expected_version=p.version,
+        comment="Posts must never say where Rowan Children's House is.",
+    )
 
     # Drafts.
     _draft(org, aileen, "Draft: knitting group photos to follow once everyone has agreed.")
-    _draft(org, callum, "Draft: thank you to the volunteers from the Rotary Club for the new benches.")
+    _draft(
+        org, callum, "Draft: thank you to the volunteers from the Rotary Club for the new benches."
+    )

@@ -17,7 +17,11 @@ NEW_PHOTO_SLOTS = 3
 
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        preferred = f" ({obj.preferred_name})" if obj.preferred_name and obj.preferred_name not in obj.legal_name else ""
+        preferred = (
+            f" ({obj.preferred_name})"
+            if obj.preferred_name and obj.preferred_name not in obj.legal_name
+            else ""
+        )
         return f"{obj.legal_name}{preferred}, {obj.service.name}"
 
 
@@ -28,7 +32,7 @@ class PostForm(forms.Form):
         required=False,
         label="What do you want to say?",
     )
-    channels = forms.ModelMultipleChoiceField(
+    channels: forms.ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, label="Where should it be published?"
     )
     people = PersonChoiceField(
@@ -37,7 +41,9 @@ class PostForm(forms.Form):
         required=False,
         label="Who is featured (named or in a photo)?",
     )
-    service = forms.ModelChoiceField(queryset=None, required=False, label="Which service is it about?")
+    service: forms.ModelChoiceField = forms.ModelChoiceField(
+        queryset=None, required=False, label="Which service is it about?"
+    )
     publish_at = forms.DateTimeField(
         required=False,
         label="Publish at (optional)",
@@ -46,7 +52,9 @@ class PostForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M"],
     )
 
-    def __init__(self, *args: Any, membership: Membership, post: Post | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, membership: Membership, post: Post | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.membership = membership
         self.fields["channels"].queryset = channels_for(membership=membership)  # type: ignore[attr-defined]
@@ -56,7 +64,9 @@ class PostForm(forms.Form):
         if post is not None and post.current_revision is not None:
             self.existing = list(post.current_revision.photos.select_related("photo"))
         for rp in self.existing:
-            self.fields[f"keep_{rp.pk}"] = forms.BooleanField(required=False, initial=True, label="Keep this photo")
+            self.fields[f"keep_{rp.pk}"] = forms.BooleanField(
+                required=False, initial=True, label="Keep this photo"
+            )
             self.fields[f"alt_{rp.pk}"] = forms.CharField(
                 max_length=1000, required=False, initial=rp.alt_text, label="Description (alt text)"
             )
@@ -79,23 +89,30 @@ class PostForm(forms.Form):
             if data.get(f"keep_{rp.pk}"):
                 alt = (data.get(f"alt_{rp.pk}") or "").strip()
                 if not alt:
-                    self.add_error(f"alt_{rp.pk}", "Describe this photo for people who cannot see it.")
+                    self.add_error(
+                        f"alt_{rp.pk}", "Describe this photo for people who cannot see it."
+                    )
                 photos.append(PhotoInput(alt_text=alt, photo=rp.photo))
         for i in range(NEW_PHOTO_SLOTS):
             upload = data.get(f"photo_{i}")
             alt = (data.get(f"photo_{i}_alt") or "").strip()
             if upload is None:
                 if alt:
-                    self.add_error(f"photo_{i}", "Choose the photo this description is for, or clear the description.")
+                    self.add_error(
+                        f"photo_{i}",
+                        "Choose the photo this description is for, or clear the description.",
+                    )
                 continue
             if upload.size and upload.size > settings.CAREPOST_PHOTO_MAX_BYTES:
                 self.add_error(
                     f"photo_{i}",
-                    f"This photo is larger than {settings.CAREPOST_PHOTO_MAX_BYTES // (1024 * 1024)} MB.",
+                    f"This photo is larger than {settings.CAREPOST_PHOTO_MAX_BYTES // 2**20} MB.",
                 )
                 continue
             if not alt:
-                self.add_error(f"photo_{i}_alt", "Describe this photo for people who cannot see it.")
+                self.add_error(
+                    f"photo_{i}_alt", "Describe this photo for people who cannot see it."
+                )
             photos.append(PhotoInput(alt_text=alt, data=upload.read(), name=upload.name or ""))
         if not (data.get("text") or "").strip() and not photos:
             self.add_error("text", "Write something, or add a photo.")
@@ -132,14 +149,22 @@ class VersionForm(forms.Form):
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
-        choices=[("approve", "Approve"), ("request_changes", "Request changes"), ("reject", "Reject")]
+        choices=[
+            ("approve", "Approve"),
+            ("request_changes", "Request changes"),
+            ("reject", "Reject"),
+        ]
     )
     revision = forms.IntegerField(widget=forms.HiddenInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
-    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Comment for the author")
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Comment for the author"
+    )
 
 
 class AcknowledgeForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), label="Why is it all right to go ahead?", max_length=1000
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is it all right to go ahead?",
+        max_length=1000,
     )

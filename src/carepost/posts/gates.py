@@ -45,7 +45,9 @@ def revision_blockers(revision: PostRevision) -> list[Blocker]:
                 )
             )
         elif f.action == FindingAction.BLOCK:
-            blockers.append(Blocker(f"finding_{f.code}", f"{f.message} Edit the post to remove “{f.text}”."))
+            blockers.append(
+                Blocker(f"finding_{f.code}", f"{f.message} Edit the post to remove “{f.text}”.")
+            )
         else:
             blockers.append(
                 Blocker(

@@ -6,19 +6,12 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import LazyObject
 
 from carepost.common.models import TimeStampedModel
 
-
-class PrivateMediaStorage(LazyObject):
-    """Uploaded files live outside any URL; views serve them after an access check."""
-
-    def _setup(self) -> None:
-        self._wrapped = FileSystemStorage(location=settings.MEDIA_ROOT, base_url=None)
-
-
-private_storage = PrivateMediaStorage()
+# Uploaded files live outside any URL (MEDIA_ROOT is never served); views hand out the
+# clean copies after an access check. The location follows settings.MEDIA_ROOT.
+private_storage = FileSystemStorage()
 
 
 class PostStatus(models.TextChoices):
@@ -32,11 +25,15 @@ class PostStatus(models.TextChoices):
 
 
 class Post(TimeStampedModel):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="posts")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="posts"
+    )
     service = models.ForeignKey(
         "accounts.Service", null=True, blank=True, on_delete=models.PROTECT, related_name="posts"
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
     status = models.CharField(max_length=32, choices=PostStatus.choices, default=PostStatus.DRAFT)
     # Bumped by every transition; a decision carries the version it was made on.
     version = models.PositiveIntegerField(default=1)
@@ -69,7 +66,9 @@ class PostRevision(models.Model):
     channels = models.ManyToManyField("publishing.Channel", related_name="+")
     people = models.ManyToManyField("consent.Person", related_name="featured_in", blank=True)
     publish_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     screened_at = models.DateTimeField(null=True, blank=True)
     screening_verdict = models.CharField(max_length=16, blank=True)
@@ -87,10 +86,14 @@ class PostRevision(models.Model):
 class Photo(models.Model):
     """An uploaded photo: the original (private, may carry metadata) and the clean copy."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     original = models.FileField(storage=private_storage, upload_to="originals/%Y/%m/")
-    clean = models.FileField(storage=private_storage, upload_to="clean/%Y/%m/")
+    clean_copy = models.FileField(storage=private_storage, upload_to="clean/%Y/%m/")
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=50)
     width = models.PositiveIntegerField()
@@ -98,6 +101,9 @@ class Photo(models.Model):
     sha256 = models.CharField(max_length=64)
     metadata_found = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.original_name or f"Photo {self.pk}"
 
 
 class RevisionPhoto(models.Model):
@@ -109,9 +115,16 @@ class RevisionPhoto(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["revision", "position"], name="revision_photo_position_unique"),
-            models.CheckConstraint(condition=~Q(alt_text=""), name="revision_photo_alt_text_required"),
+            models.UniqueConstraint(
+                fields=["revision", "position"], name="revision_photo_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=~Q(alt_text=""), name="revision_photo_alt_text_required"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"Photo {self.position + 1} of {self.revision}"
 
 
 class FindingAction(models.TextChoices):
@@ -144,3 +157,6 @@ class ScreeningFinding(models.Model):
 
     class Meta:
         ordering = ["start", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.code} at {self.start}-{self.end}"

@@ -69,10 +69,13 @@ def photo_intake(*, data: bytes, name: str) -> CleanPhoto:
                 fmt = probe.format or ""
                 if fmt not in ACCEPTED_FORMATS:
                     raise ValidationFailed(
-                        f"{label} is not a JPEG, PNG or WebP photo. Please save it as a JPEG and try again."
+                        f"{label} is not a JPEG, PNG or WebP photo. "
+                        "Please save it as a JPEG and try again."
                     )
                 if probe.width * probe.height > max_pixels:
-                    raise ValidationFailed(f"{label} has too many pixels. Please use a smaller photo.")
+                    raise ValidationFailed(
+                        f"{label} has too many pixels. Please use a smaller photo."
+                    )
                 if getattr(probe, "n_frames", 1) > 1:
                     raise ValidationFailed(f"{label} is animated. Please upload a still photo.")
                 probe.verify()

@@ -25,7 +25,9 @@ def organisation_register(organisation: Organisation) -> Register:
     people = Person.objects.filter(organisation=organisation)
     stamp = tuple(people.aggregate(n=Count("id"), last=Max("updated_at")).values())
     stamp += tuple(
-        Service.objects.filter(organisation=organisation).aggregate(n=Count("id"), last=Max("updated_at")).values()
+        Service.objects.filter(organisation=organisation)
+        .aggregate(n=Count("id"), last=Max("updated_at"))
+        .values()
     )
     with _cache_lock:
         cached = _register_cache.get(organisation.pk)

@@ -13,7 +13,14 @@ from carepost.accounts.roles import Role
 from carepost.audit.models import AuditEvent
 from carepost.common.errors import PermissionDenied
 from carepost.posts.gates import Blocker, revision_blockers
-from carepost.posts.models import Photo, Post, PostRevision, PostStatus, RevisionPhoto, ScreeningFinding
+from carepost.posts.models import (
+    Photo,
+    Post,
+    PostRevision,
+    PostStatus,
+    RevisionPhoto,
+    ScreeningFinding,
+)
 from carepost.publishing.models import Publication
 from carepost.review.models import Review
 from carepost.review.workflow import Action, allowed_actions
@@ -65,7 +72,9 @@ def review_queue(*, membership: Membership) -> QuerySet[Post]:
         .filter(status=PostStatus.IN_REVIEW)
         .exclude(author=membership.user)
         .prefetch_related(
-            Prefetch("current_revision__findings", queryset=ScreeningFinding.objects.order_by("start"))
+            Prefetch(
+                "current_revision__findings", queryset=ScreeningFinding.objects.order_by("start")
+            )
         )
         .order_by("updated_at")
     )
@@ -73,7 +82,11 @@ def review_queue(*, membership: Membership) -> QuerySet[Post]:
 
 def awaiting_others(*, membership: Membership) -> QuerySet[Post]:
     """A reviewer's own posts in review: someone else has to decide these."""
-    return _base(membership).filter(status=PostStatus.IN_REVIEW, author=membership.user).order_by("updated_at")
+    return (
+        _base(membership)
+        .filter(status=PostStatus.IN_REVIEW, author=membership.user)
+        .order_by("updated_at")
+    )
 
 
 def finding_for(*, membership: Membership, finding_id: int) -> ScreeningFinding:
@@ -91,11 +104,15 @@ def photo_for(*, membership: Membership, photo_id: int) -> Photo:
     photo = Photo.objects.filter(pk=photo_id, organisation=membership.organisation).first()
     if photo is None:
         raise Http404("No such photo")
-    if not membership.has_role(Role.REVIEWER, Role.ORG_ADMIN):
-        if not RevisionPhoto.objects.filter(photo=photo, revision__post__author=membership.user).exists() and (
-            photo.uploaded_by_id != membership.user_id
-        ):
-            raise PermissionDenied("This photo belongs to someone else's post.")
+    if (
+        membership.has_role(Role.REVIEWER, Role.ORG_ADMIN)
+        or photo.uploaded_by_id == membership.user_id
+    ):
+        return photo
+    if not RevisionPhoto.objects.filter(
+        photo=photo, revision__post__author=membership.user
+    ).exists():
+        raise PermissionDenied("This photo belongs to someone else's post.")
     return photo
 
 
@@ -119,21 +136,27 @@ def post_page(*, membership: Membership, post_id: int) -> PostPage:
     post = post_for(membership=membership, post_id=post_id)
     revisions = list(
         post.revisions.prefetch_related(
-            "channels", "people", Prefetch("photos", queryset=RevisionPhoto.objects.select_related("photo"))
+            "channels",
+            "people",
+            Prefetch("photos", queryset=RevisionPhoto.objects.select_related("photo")),
         ).order_by("-number")
     )
     revision = next(r for r in revisions if r.pk == post.current_revision_id)
     from carepost.audit.selectors import audit_events_for
 
     publications = list(
-        post.publications.select_related("channel", "revision").order_by("-created_at", "channel__name")
+        post.publications.select_related("channel", "revision").order_by(
+            "-created_at", "channel__name"
+        )
     )
     history = list(audit_events_for(subject=post))
     pub_events = AuditEvent.objects.filter(
         subject_type=Publication._meta.label_lower, subject_id__in=[str(p.pk) for p in publications]
     ).select_related("actor")
     history = sorted([*history, *pub_events], key=lambda e: e.seq)
-    reviews = list(post.reviews.select_related("decided_by", "revision").order_by("-opened_at", "-id"))
+    reviews = list(
+        post.reviews.select_related("decided_by", "revision").order_by("-opened_at", "-id")
+    )
     return PostPage(
         post=post,
         revision=revision,

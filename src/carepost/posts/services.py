@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -58,7 +58,9 @@ def _validate(membership: Membership, draft: DraftInput) -> None:
 
     org_id = membership.organisation_id
     if len(draft.text) > MAX_TEXT_LENGTH:
-        raise ValidationFailed(f"The text is longer than {MAX_TEXT_LENGTH} characters. Please shorten it.")
+        raise ValidationFailed(
+            f"The text is longer than {MAX_TEXT_LENGTH} characters. Please shorten it."
+        )
     if any(c.organisation_id != org_id for c in draft.channels):
         raise PermissionDenied("That channel belongs to another organisation.")
     if any(p.organisation_id != org_id for p in draft.people):
@@ -66,7 +68,9 @@ def _validate(membership: Membership, draft: DraftInput) -> None:
     if draft.service is not None and draft.service.organisation_id != org_id:
         raise PermissionDenied("That service belongs to another organisation.")
     if len(draft.photos) > settings.CAREPOST_PHOTOS_PER_POST:
-        raise ValidationFailed(f"A post can have at most {settings.CAREPOST_PHOTOS_PER_POST} photos.")
+        raise ValidationFailed(
+            f"A post can have at most {settings.CAREPOST_PHOTOS_PER_POST} photos."
+        )
     for i, p in enumerate(draft.photos, start=1):
         if not p.alt_text.strip():
             raise ValidationFailed(
@@ -74,8 +78,12 @@ def _validate(membership: Membership, draft: DraftInput) -> None:
             )
         if p.photo is not None and p.photo.organisation_id != org_id:
             raise PermissionDenied("That photo belongs to another organisation.")
-    if draft.publish_at is not None and draft.publish_at < timezone.now() - timezone.timedelta(minutes=1):
-        raise ValidationFailed("The publishing time is in the past. Leave it empty to publish on approval.")
+    if draft.publish_at is not None and draft.publish_at < timezone.now() - timedelta(
+        minutes=1
+    ):
+        raise ValidationFailed(
+            "The publishing time is in the past. Leave it empty to publish on approval."
+        )
 
 
 def _store_photos(membership: Membership, draft: DraftInput) -> list[tuple[Photo, str]]:
@@ -101,13 +109,17 @@ def _store_photos(membership: Membership, draft: DraftInput) -> list[tuple[Photo
             metadata_found=clean.metadata_found,
         )
         photo.original.save(f"{clean.sha256[:16]}.bin", ContentFile(clean.original), save=False)
-        photo.clean.save(f"{clean.sha256[:16]}.{clean.extension}", ContentFile(clean.clean), save=False)
+        photo.clean_copy.save(
+            f"{clean.sha256[:16]}.{clean.extension}", ContentFile(clean.clean), save=False
+        )
         photo.save()
         stored.append((photo, p.alt_text.strip()))
     return stored
 
 
-def _create_revision(post: Post, membership: Membership, draft: DraftInput, photos: list[tuple[Photo, str]]) -> PostRevision:
+def _create_revision(
+    post: Post, membership: Membership, draft: DraftInput, photos: list[tuple[Photo, str]]
+) -> PostRevision:
     number = (post.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     revision = PostRevision.objects.create(
         post=post,
@@ -119,7 +131,10 @@ def _create_revision(post: Post, membership: Membership, draft: DraftInput, phot
     revision.channels.set(draft.channels)
     revision.people.set(draft.people)
     RevisionPhoto.objects.bulk_create(
-        [RevisionPhoto(revision=revision, photo=photo, alt_text=alt, position=i) for i, (photo, alt) in enumerate(photos)]
+        [
+            RevisionPhoto(revision=revision, photo=photo, alt_text=alt, position=i)
+            for i, (photo, alt) in enumerate(photos)
+        ]
     )
     revision_screen(revision)
     return revision
@@ -161,7 +176,9 @@ def post_create(*, membership: Membership, draft: DraftInput) -> Post:
     return post
 
 
-def post_update(*, membership: Membership, post: Post, expected_version: int, draft: DraftInput) -> Post:
+def post_update(
+    *, membership: Membership, post: Post, expected_version: int, draft: DraftInput
+) -> Post:
     """Save an edit as a new revision. Editing an approved or in-review post starts a new review."""
     from carepost.publishing.services import publications_cancel_unsent
     from carepost.review.services import review_close, review_open
@@ -171,7 +188,9 @@ def post_update(*, membership: Membership, post: Post, expected_version: int, dr
     with transaction.atomic():
         post = _bump(post, expected_version=expected_version)
         previous_status = post.status
-        if previous_status == PostStatus.APPROVED and not publications_cancel_unsent(post=post, actor=membership.user):
+        if previous_status == PostStatus.APPROVED and not publications_cancel_unsent(
+            post=post, actor=membership.user
+        ):
             raise ConflictError("This post has started publishing, so it can no longer be edited.")
         photos = _store_photos(membership, draft)
         revision = _create_revision(post, membership, draft, photos)
@@ -226,7 +245,10 @@ def post_withdraw(*, membership: Membership, post: Post, expected_version: int) 
         post = _bump(post, expected_version=expected_version, status=transition.target)
         review_close(post=post, outcome="withdrawn", actor=membership.user)
         audit_event_record(
-            action="post.withdrawn", subject=post, actor=membership.user, organisation=membership.organisation
+            action="post.withdrawn",
+            subject=post,
+            actor=membership.user,
+            organisation=membership.organisation,
         )
     return post
 
@@ -246,7 +268,9 @@ def post_archive(*, membership: Membership, post: Post, expected_version: int) -
     return post
 
 
-def finding_acknowledge(*, membership: Membership, finding: ScreeningFinding, reason: str) -> ScreeningFinding:
+def finding_acknowledge(
+    *, membership: Membership, finding: ScreeningFinding, reason: str
+) -> ScreeningFinding:
     """A reviewer accepts a 'needs a reason' finding, with the reason on record."""
     post = finding.revision.post
     if post.organisation_id != membership.organisation_id:
@@ -254,7 +278,9 @@ def finding_acknowledge(*, membership: Membership, finding: ScreeningFinding, re
     if not membership.has_role(Role.REVIEWER) or post.author_id == membership.user_id:
         raise PermissionDenied("Only a reviewer who did not write the post can accept a finding.")
     if finding.action == "block":
-        raise ValidationFailed("This finding must be fixed by editing the post; it cannot be accepted.")
+        raise ValidationFailed(
+            "This finding must be fixed by editing the post; it cannot be accepted."
+        )
     if finding.check_name == "person" and finding.person_id is not None:
         raise ValidationFailed(
             "A person supported cannot be waved through: tag them as featured so their consent is "
@@ -268,8 +294,12 @@ def finding_acknowledge(*, membership: Membership, finding: ScreeningFinding, re
     if len(reason) < 5:
         raise ValidationFailed("Please give a reason for going ahead (a few words at least).")
     with transaction.atomic():
-        updated = ScreeningFinding.objects.filter(pk=finding.pk, acknowledged_at__isnull=True).update(
-            acknowledged_by=membership.user, acknowledged_at=timezone.now(), acknowledgement_reason=reason
+        updated = ScreeningFinding.objects.filter(
+            pk=finding.pk, acknowledged_at__isnull=True
+        ).update(
+            acknowledged_by=membership.user,
+            acknowledged_at=timezone.now(),
+            acknowledgement_reason=reason,
         )
         if not updated:
             raise ConflictError("This finding has already been accepted.")

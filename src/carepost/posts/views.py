@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from carepost.accounts.selectors import require_membership
 from carepost.common.errors import ValidationFailed
 from carepost.posts import selectors, services
 from carepost.posts.forms import AcknowledgeForm, DecisionForm, PostForm, VersionForm
+from carepost.posts.models import Post
 from carepost.publishing.forms import TakeDownForm
 
 
@@ -43,9 +46,13 @@ def post_new(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Draft saved and screened. Check the findings, then send it for review.")
+            messages.success(
+                request, "Draft saved and screened. Check the findings, then send it for review."
+            )
             return redirect("posts:detail", post_id=post.pk)
-    return render(request, "posts/edit.html", {"form": form, "post": None}, status=400 if form.errors else 200)
+    return render(
+        request, "posts/edit.html", {"form": form, "post": None}, status=400 if form.errors else 200
+    )
 
 
 @login_required
@@ -71,7 +78,9 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
         except ValidationFailed as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Your changes are saved as a new version and have been screened again.")
+            messages.success(
+                request, "Your changes are saved as a new version and have been screened again."
+            )
             return redirect("posts:detail", post_id=post.pk)
     context = {"form": form, "post": post, "version_form": version_form}
     return render(request, "posts/edit.html", context, status=400 if form.errors else 200)
@@ -92,7 +101,9 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     return render(request, "posts/detail.html", context)
 
 
-def _simple_transition(request: HttpRequest, post_id: int, service, done: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _simple_transition(
+    request: HttpRequest, post_id: int, service: Callable[..., Post], done: str
+) -> HttpResponse:
     membership = require_membership(request)
     post = selectors.post_for(membership=membership, post_id=post_id)
     form = VersionForm(request.POST)
@@ -115,7 +126,9 @@ def post_submit(request: HttpRequest, post_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def post_withdraw(request: HttpRequest, post_id: int) -> HttpResponse:
-    return _simple_transition(request, post_id, services.post_withdraw, "Withdrawn from review. It is a draft again.")
+    return _simple_transition(
+        request, post_id, services.post_withdraw, "Withdrawn from review. It is a draft again."
+    )
 
 
 @login_required
@@ -135,7 +148,9 @@ def finding_acknowledge(request: HttpRequest, finding_id: int) -> HttpResponse:
         messages.error(request, "Please give a reason for going ahead.")
         return redirect("posts:detail", post_id=post_id)
     try:
-        services.finding_acknowledge(membership=membership, finding=finding, reason=form.cleaned_data["reason"])
+        services.finding_acknowledge(
+            membership=membership, finding=finding, reason=form.cleaned_data["reason"]
+        )
     except ValidationFailed as exc:
         messages.error(request, exc.message)
     else:
@@ -148,6 +163,6 @@ def photo_preview(request: HttpRequest, photo_id: int) -> FileResponse:
     """The clean copy, exactly as it will be published (staff only)."""
     membership = require_membership(request)
     photo = selectors.photo_for(membership=membership, photo_id=photo_id)
-    response = FileResponse(photo.clean.open("rb"), content_type=photo.content_type)
+    response = FileResponse(photo.clean_copy.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     return response

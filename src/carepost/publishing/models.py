@@ -22,10 +22,14 @@ class ChannelStatus(models.TextChoices):
 
 
 class Channel(TimeStampedModel):
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="channels")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="channels"
+    )
     kind = models.CharField(max_length=20, choices=ChannelKind.choices)
     name = models.CharField(max_length=100)
-    status = models.CharField(max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE)
+    status = models.CharField(
+        max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
+    )
     config = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -53,11 +57,17 @@ LIVE_STATES = (PublicationState.PUBLISHED, PublicationState.UNKNOWN)
 class Publication(TimeStampedModel):
     """One approved revision on one channel: a row in the outbox."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
     post = models.ForeignKey("posts.Post", on_delete=models.PROTECT, related_name="publications")
-    revision = models.ForeignKey("posts.PostRevision", on_delete=models.PROTECT, related_name="publications")
+    revision = models.ForeignKey(
+        "posts.PostRevision", on_delete=models.PROTECT, related_name="publications"
+    )
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="publications")
-    state = models.CharField(max_length=20, choices=PublicationState.choices, default=PublicationState.QUEUED)
+    state = models.CharField(
+        max_length=20, choices=PublicationState.choices, default=PublicationState.QUEUED
+    )
     scheduled_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
@@ -75,7 +85,9 @@ class Publication(TimeStampedModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["revision", "channel"], name="publication_revision_channel_unique"),
+            models.UniqueConstraint(
+                fields=["revision", "channel"], name="publication_revision_channel_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "scheduled_at"]),

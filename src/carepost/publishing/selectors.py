@@ -46,7 +46,9 @@ def _live_website(organisation: Organisation) -> QuerySet[Publication]:
             take_down_requested_at__isnull=True,
         )
         .select_related("revision", "organisation")
-        .prefetch_related(Prefetch("revision__photos", queryset=RevisionPhoto.objects.select_related("photo")))
+        .prefetch_related(
+            Prefetch("revision__photos", queryset=RevisionPhoto.objects.select_related("photo"))
+        )
         .order_by("-published_at", "-pk")
     )
 
@@ -65,7 +67,11 @@ def news_item(*, organisation: Organisation, publication_id: int) -> Publication
 def news_photo(*, organisation: Organisation, publication_id: int, position: int) -> RevisionPhoto:
     """A photo of a live website item; gone the moment the item is taken down."""
     item = news_item(organisation=organisation, publication_id=publication_id)
-    photo = RevisionPhoto.objects.filter(revision=item.revision, position=position).select_related("photo").first()
+    photo = (
+        RevisionPhoto.objects.filter(revision=item.revision, position=position)
+        .select_related("photo")
+        .first()
+    )
     if photo is None:
         raise Http404("No such photo")
     return photo

@@ -42,7 +42,11 @@ def publications_create_for_approval(*, post: Post, revision: PostRevision) -> l
     due = revision.publish_at or now
     publications = [
         Publication.objects.create(
-            organisation=post.organisation, post=post, revision=revision, channel=channel, scheduled_at=due
+            organisation=post.organisation,
+            post=post,
+            revision=revision,
+            channel=channel,
+            scheduled_at=due,
         )
         for channel in revision.channels.all().order_by("pk")
     ]
@@ -87,7 +91,14 @@ def _publish_blockers(publication: Publication) -> list[str]:
     return reasons
 
 
-def _record(publication: Publication, *, from_state: str, action: str, data: dict[str, object], **changes: object) -> bool:
+def _record(
+    publication: Publication,
+    *,
+    from_state: str,
+    action: str,
+    data: dict[str, object],
+    **changes: object,
+) -> bool:
     """Move a claimed publication on, with its audit event, if it is still in `from_state`."""
     with transaction.atomic():
         updated = Publication.objects.filter(pk=publication.pk, state=from_state).update(
@@ -114,7 +125,9 @@ def publication_send(*, publication_id: int) -> Publication | None:
     now = timezone.now()
     claimed = Publication.objects.filter(
         pk=publication_id, state=PublicationState.QUEUED, scheduled_at__lte=now
-    ).update(state=PublicationState.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now)
+    ).update(
+        state=PublicationState.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
+    )
     if not claimed:
         return None
     publication = Publication.objects.select_related(
@@ -138,7 +151,9 @@ def publication_send(*, publication_id: int) -> Publication | None:
         return publication
     except Exception as exc:  # a bug in a connector must not leave the row stuck unseen
         logger.exception("Connector crashed publishing %s", publication_id)
-        _handle_send_error(publication, ConnectorError(ErrorKind.UNKNOWN, f"Unexpected error: {exc}"))
+        _handle_send_error(
+            publication, ConnectorError(ErrorKind.UNKNOWN, f"Unexpected error: {exc}")
+        )
         return publication
     _record(
         publication,
@@ -168,7 +183,9 @@ def _handle_send_error(publication: Publication, exc: ConnectorError) -> None:
         )
     elif exc.kind == ErrorKind.AUTH:
         with transaction.atomic():
-            Channel.objects.filter(pk=publication.channel_id).update(status=ChannelStatus.NEEDS_REAUTH)
+            Channel.objects.filter(pk=publication.channel_id).update(
+                status=ChannelStatus.NEEDS_REAUTH
+            )
             audit_event_record(
                 action="channel.needs_reauth",
                 subject=publication.channel,
@@ -204,7 +221,9 @@ def _handle_send_error(publication: Publication, exc: ConnectorError) -> None:
         )
 
 
-def publication_take_down(*, membership: Membership, publication: Publication, reason: str) -> Publication:
+def publication_take_down(
+    *, membership: Membership, publication: Publication, reason: str
+) -> Publication:
     """A reviewer takes a publication down. Queued ones are cancelled; live ones removed."""
     if publication.organisation_id != membership.organisation_id:
         raise PermissionDenied("That publication belongs to another organisation.")
@@ -213,10 +232,14 @@ def publication_take_down(*, membership: Membership, publication: Publication, r
     reason = reason.strip()
     if not reason:
         raise ValidationFailed("Please say why the post is being taken down.")
-    return publication_request_take_down(publication=publication, reason=reason, actor=membership.user)
+    return publication_request_take_down(
+        publication=publication, reason=reason, actor=membership.user
+    )
 
 
-def publication_request_take_down(*, publication: Publication, reason: str, actor: object = None) -> Publication:
+def publication_request_take_down(
+    *, publication: Publication, reason: str, actor: object = None
+) -> Publication:
     """Record the take-down request (it leaves the news page at once) and wake the worker."""
     from carepost.publishing import tasks
 
@@ -244,7 +267,9 @@ def publication_request_take_down(*, publication: Publication, reason: str, acto
             action = "publication.take_down_requested"
             enqueue_on_commit(tasks.take_down_publication, publication.pk)
         else:
-            raise InvalidTransition("This publication is not live, so there is nothing to take down.")
+            raise InvalidTransition(
+                "This publication is not live, so there is nothing to take down."
+            )
         publication.refresh_from_db()
         audit_event_record(
             action=action,
@@ -267,16 +292,18 @@ def publication_take_down_execute(*, publication_id: int) -> Publication | None:
     ).update(take_down_outcome="in progress", updated_at=now)
     if not claimed:
         return None
-    publication = Publication.objects.select_related("channel", "channel__organisation", "organisation").get(
-        pk=publication_id
-    )
+    publication = Publication.objects.select_related(
+        "channel", "channel__organisation", "organisation"
+    ).get(pk=publication_id)
     from_state = publication.state
     try:
         result = connector_for(publication.channel).delete(publication.external_id)
     except ConnectorError as exc:
         with transaction.atomic():
             Publication.objects.filter(pk=publication.pk).update(
-                take_down_outcome=f"failed: {exc.message}"[:200], last_error=exc.message, updated_at=timezone.now()
+                take_down_outcome=f"failed: {exc.message}"[:200],
+                last_error=exc.message,
+                updated_at=timezone.now(),
             )
             audit_event_record(
                 action="publication.take_down_failed",
@@ -304,9 +331,9 @@ def outbox_sweep() -> dict[str, int]:
     now = timezone.now()
     stuck_before = now - timedelta(seconds=settings.CAREPOST_SENDING_TIMEOUT)
     stuck = list(
-        Publication.objects.filter(state=PublicationState.SENDING, claimed_at__lt=stuck_before).values_list(
-            "pk", flat=True
-        )
+        Publication.objects.filter(
+            state=PublicationState.SENDING, claimed_at__lt=stuck_before
+        ).values_list("pk", flat=True)
     )
     for pk in stuck:
         publication = Publication.objects.get(pk=pk)
@@ -320,7 +347,9 @@ def outbox_sweep() -> dict[str, int]:
         )
     due = list(
         Publication.objects.filter(
-            state=PublicationState.QUEUED, scheduled_at__lte=now, channel__status=ChannelStatus.ACTIVE
+            state=PublicationState.QUEUED,
+            scheduled_at__lte=now,
+            channel__status=ChannelStatus.ACTIVE,
         ).values_list("pk", flat=True)
     )
     for pk in due:

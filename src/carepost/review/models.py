@@ -15,7 +15,9 @@ class Review(models.Model):
     """A request to review one exact revision. At most one is open per post."""
 
     post = models.ForeignKey("posts.Post", on_delete=models.CASCADE, related_name="reviews")
-    revision = models.ForeignKey("posts.PostRevision", on_delete=models.PROTECT, related_name="reviews")
+    revision = models.ForeignKey(
+        "posts.PostRevision", on_delete=models.PROTECT, related_name="reviews"
+    )
     is_open = models.BooleanField(default=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)
@@ -29,10 +31,15 @@ class Review(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["post"], condition=Q(is_open=True), name="one_open_review_per_post"),
+            models.UniqueConstraint(
+                fields=["post"], condition=Q(is_open=True), name="one_open_review_per_post"
+            ),
             models.CheckConstraint(
                 condition=Q(is_open=True, outcome="") | Q(is_open=False) & ~Q(outcome=""),
                 name="review_open_xor_outcome",
             ),
         ]
         ordering = ["opened_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.revision}"

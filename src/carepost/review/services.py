@@ -43,7 +43,8 @@ def _decide(
     transition = check_action(membership, post, action)
     if revision_id != post.current_revision_id:
         raise ConflictError(
-            "The post was edited after you opened it. Reload the page and review the latest version."
+            "The post was edited after you opened it. "
+            "Reload the page and review the latest version."
         )
     review = Review.objects.filter(post=post, is_open=True).first()
     if review is None or review.revision_id != revision_id:
@@ -57,13 +58,20 @@ def _decide(
         comment=comment,
     )
     if not closed:
-        raise ConflictError("Another reviewer decided on this post first. Reload to see their decision.")
+        raise ConflictError(
+            "Another reviewer decided on this post first. Reload to see their decision."
+        )
     review.refresh_from_db()
     return post, review
 
 
 def review_approve(
-    *, membership: Membership, post: Post, revision_id: int, expected_version: int, comment: str = ""
+    *,
+    membership: Membership,
+    post: Post,
+    revision_id: int,
+    expected_version: int,
+    comment: str = "",
 ) -> Post:
     """Approve exactly revision `revision_id`; queue one publication per chosen channel."""
     from carepost.publishing.services import publications_create_for_approval

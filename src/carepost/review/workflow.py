@@ -44,16 +44,28 @@ TRANSITIONS: dict[Action, Transition] = {
         Transition(
             Action.EDIT,
             frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.IN_REVIEW, S.APPROVED}),
-            None,  # an edit of an in-review or approved post starts a new review: see posts.services
+            None,  # editing an in-review or approved post starts a new review (posts.services)
             frozenset({Actor.AUTHOR}),
         ),
-        Transition(Action.SUBMIT, frozenset({S.DRAFT, S.CHANGES_REQUESTED}), S.IN_REVIEW, frozenset({Actor.AUTHOR})),
-        Transition(Action.WITHDRAW, frozenset({S.IN_REVIEW}), S.DRAFT, frozenset({Actor.AUTHOR})),
-        Transition(Action.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED, frozenset({Actor.REVIEWER})),
         Transition(
-            Action.REQUEST_CHANGES, frozenset({S.IN_REVIEW}), S.CHANGES_REQUESTED, frozenset({Actor.REVIEWER})
+            Action.SUBMIT,
+            frozenset({S.DRAFT, S.CHANGES_REQUESTED}),
+            S.IN_REVIEW,
+            frozenset({Actor.AUTHOR}),
         ),
-        Transition(Action.REJECT, frozenset({S.IN_REVIEW}), S.REJECTED, frozenset({Actor.REVIEWER})),
+        Transition(Action.WITHDRAW, frozenset({S.IN_REVIEW}), S.DRAFT, frozenset({Actor.AUTHOR})),
+        Transition(
+            Action.APPROVE, frozenset({S.IN_REVIEW}), S.APPROVED, frozenset({Actor.REVIEWER})
+        ),
+        Transition(
+            Action.REQUEST_CHANGES,
+            frozenset({S.IN_REVIEW}),
+            S.CHANGES_REQUESTED,
+            frozenset({Actor.REVIEWER}),
+        ),
+        Transition(
+            Action.REJECT, frozenset({S.IN_REVIEW}), S.REJECTED, frozenset({Actor.REVIEWER})
+        ),
         Transition(
             Action.ARCHIVE,
             frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.REJECTED, S.PUBLISHED}),
@@ -92,13 +104,15 @@ def check_action(membership: Membership, post: Post, action: Action) -> Transiti
     transition = TRANSITIONS[action]
     kinds = actor_kinds(membership, post)
     if not kinds & transition.actors:
-        if action in {Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT} and Actor.AUTHOR in kinds:
+        if (
+            action in {Action.APPROVE, Action.REQUEST_CHANGES, Action.REJECT}
+            and Actor.AUTHOR in kinds
+        ):
             raise PermissionDenied("You wrote this post, so someone else must review it.")
         raise PermissionDenied("Your role does not allow you to do this to this post.")
     if post.status not in transition.sources:
-        raise InvalidTransition(
-            f"This post is {post.get_status_display().lower()}, so it cannot be {PAST_TENSE[action]} now."
-        )
+        status = post.get_status_display().lower()
+        raise InvalidTransition(f"This post is {status}, so it cannot be {PAST_TENSE[action]} now.")
     return transition
 
 

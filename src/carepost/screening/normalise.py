@@ -80,7 +80,7 @@ _HAS_LEET = re.compile(r"[a-z][0-9@$!|]|[0-9@$!|][a-z]")
 class OffsetMap:
     """Maps a span of the normalised text back to a span of the original text."""
 
-    __slots__ = ("identity", "ident", "n_starts", "o_ends", "o_starts")
+    __slots__ = ("ident", "identity", "n_starts", "o_ends", "o_starts")
 
     def __init__(self) -> None:
         self.identity = True

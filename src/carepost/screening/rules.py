@@ -99,10 +99,8 @@ class Lexicon:
             for end_pos, values in self.automaton.iter(line):
                 for category, via, n_tokens in values:
                     if via == "word":
-                        first = bisect_right(starts, end_pos - 1) - 1
-                        # key " a b " ends at a space; first token starts after the leading space
-                        first = bisect_right(starts, end_pos) - 1 - n_tokens
-                        first = max(first, 0)
+                        # key " a b " ends on the space after its last token
+                        first = max(bisect_right(starts, end_pos) - n_tokens, 0)
                         last = first + n_tokens - 1
                         if last >= len(tokens):
                             continue

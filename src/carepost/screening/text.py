@@ -16,6 +16,8 @@ _TOKEN = re.compile(r"[^\W_]+")
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
 _BOUNDARY = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
+_STRONG = re.compile(r"[.!?\n]")
+
 LOWER, TITLE, UPPER, OTHER = 0, 1, 2, 3
 
 
@@ -42,6 +44,7 @@ class Doc:
     tokens: list[Token]
     sentence_starts: list[int]  # token index where each sentence starts
     casual: bool  # the writer does not use capitals (names may be lower-case)
+    weak_starts: set[int]  # sentences that follow a dash, colon or emoji rather than a full stop
     mentions: list[Mention] = field(default_factory=list)
     personal: list[tuple[str, int, int]] = field(default_factory=list)
     _line: tuple[str, list[int]] | None = None
@@ -96,6 +99,7 @@ def analyse(text: str) -> Doc:
     sentence_starts: list[int] = []
     prev_end = 0
     sentence = -1
+    weak: set[int] = set()
     for match in _TOKEN.finditer(leet):
         start, end = match.span()
         surface = norm[start:end]
@@ -105,6 +109,8 @@ def analyse(text: str) -> Doc:
         if initial:
             sentence += 1
             sentence_starts.append(len(tokens))
+            if tokens and _STRONG.search(gap) is None:
+                weak.add(sentence)
         if before in "#@" and start and not surface.isdigit():
             # hashtag or handle: split CamelCase into words
             first_part = True
@@ -121,4 +127,4 @@ def analyse(text: str) -> Doc:
             tokens.append(Token(start, end, match.group(), shape, initial, False, sentence))
         prev_end = end
     casual = not any(t.shape == TITLE and t.key != "i" and not t.tag for t in tokens)
-    return Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual)
+    return Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)

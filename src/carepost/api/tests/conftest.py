@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils.functional import empty
 
 from carepost.accounts.models import Membership, Organisation, Service, User
 from carepost.accounts.roles import Role
@@ -24,7 +23,6 @@ from carepost.accounts.services import (
     service_create,
 )
 from carepost.consent.models import Person
-from carepost.posts.models import private_storage
 from carepost.publishing.models import Channel, ChannelKind
 
 API = "/api/v1"
@@ -153,16 +151,9 @@ def client_for() -> Callable[[Membership], ApiClient]:
 
 
 @pytest.fixture(autouse=True)
-def _private_media(settings: Any, tmp_path: Path) -> Iterator[None]:
-    """Uploaded photos go to a throwaway folder, never to the checkout's var/media.
-
-    `private_storage` is a LazyObject that fixes its location on first use (at import
-    time), so a MEDIA_ROOT override alone does not reach it: make it set up again.
-    """
+def _private_media(settings: Any, tmp_path: Path) -> None:
+    """Uploaded photos go to a throwaway folder, never to the checkout's var/media."""
     settings.MEDIA_ROOT = str(tmp_path / "media")
-    private_storage._wrapped = empty  # type: ignore[assignment]
-    yield
-    private_storage._wrapped = empty  # type: ignore[assignment]
 
 
 @pytest.fixture

@@ -48,6 +48,16 @@ def test_an_unexpected_error_is_a_json_500_without_internals(caplog):
 
 
 @pytest.mark.django_db
+def test_oversized_body_is_refused_with_400(worker, client_for, settings, draft_body):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = client_for(worker).post("/posts", {**draft_body, "text": "x" * 2000})
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request was refused: it is too large or not well formed."
+    }
+
+
+@pytest.mark.django_db
 def test_unreadable_body_is_422_naming_the_fields(worker, client_for):
     response = client_for(worker).post("/posts", {"text": "Hello"})
     assert response.status_code == 422

@@ -14,7 +14,10 @@ pytestmark = pytest.mark.django_db
 
 def _events(org: Any, n: int) -> list[AuditEvent]:
     with transaction.atomic():
-        return [audit_event_record(action=f"test.{i}", subject=org, organisation=org, data={"i": i}) for i in range(n)]
+        return [
+            audit_event_record(action=f"test.{i}", subject=org, organisation=org, data={"i": i})
+            for i in range(n)
+        ]
 
 
 def test_a_fresh_chain_verifies(org: Any) -> None:
@@ -32,7 +35,9 @@ def test_each_event_links_to_the_previous_hash(org: Any) -> None:
 def test_audit_verify_detects_an_edited_row(org: Any) -> None:
     events = _events(org, 4)
     with connection.cursor() as cur:
-        cur.execute("UPDATE audit_auditevent SET data = %s WHERE id = %s", ['{"i": 99}', events[1].pk])
+        cur.execute(
+            "UPDATE audit_auditevent SET data = %s WHERE id = %s", ['{"i": 99}', events[1].pk]
+        )
     problems = audit_chain_verify()
     assert [p.seq for p in problems] == [events[1].seq]
     with pytest.raises(CommandError, match="FAILED"):

@@ -24,7 +24,9 @@ def highlight_findings(text: str, findings: Iterable[ScreeningFinding]) -> SafeS
         if start < pos or end > len(text):
             continue  # overlapping spans: the first one wins
         out.append(escape(text[pos:start]))
-        out.append(f'<mark class="finding-mark">{escape(text[start:end])}<sup>{number}</sup></mark>')
+        out.append(
+            f'<mark class="finding-mark">{escape(text[start:end])}<sup>{number}</sup></mark>'
+        )
         pos = end
     out.append(escape(text[pos:]))
     return mark_safe(linebreaks("".join(out), autoescape=False))  # noqa: S308 - every piece escaped above

@@ -22,7 +22,9 @@ def jpeg_with_gps(size: tuple[int, int] = (64, 48)) -> bytes:
     return out.getvalue()
 
 
-def draft(author: Any, channel: Any, text: str = "Our garden club planted sweet peas today.", **kw: Any) -> Post:
+def draft(
+    author: Any, channel: Any, text: str = "Our garden club planted sweet peas today.", **kw: Any
+) -> Post:
     photos = kw.pop("photos", ())
     return post_create(
         membership=author,
@@ -30,7 +32,9 @@ def draft(author: Any, channel: Any, text: str = "Our garden club planted sweet 
     )
 
 
-def submitted(author: Any, channel: Any, text: str = "Our garden club planted sweet peas today.", **kw: Any) -> Post:
+def submitted(
+    author: Any, channel: Any, text: str = "Our garden club planted sweet peas today.", **kw: Any
+) -> Post:
     post = draft(author, channel, text, **kw)
     return post_submit(membership=author, post=post, expected_version=post.version)
 
@@ -39,7 +43,10 @@ def approved(author: Any, reviewer: Any, channel: Any, **kw: Any) -> Post:
     post = submitted(author, channel, **kw)
     assert post.current_revision_id is not None
     return review_approve(
-        membership=reviewer, post=post, revision_id=post.current_revision_id, expected_version=post.version
+        membership=reviewer,
+        post=post,
+        revision_id=post.current_revision_id,
+        expected_version=post.version,
     )
 
 

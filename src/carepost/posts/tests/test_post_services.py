@@ -4,7 +4,12 @@ import pytest
 from PIL import Image
 
 from carepost.audit.models import AuditEvent
-from carepost.common.errors import ConflictError, InvalidTransition, PermissionDenied, ValidationFailed
+from carepost.common.errors import (
+    ConflictError,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from carepost.posts.models import PostStatus
 from carepost.posts.services import (
     DraftInput,
@@ -40,7 +45,7 @@ def test_draft_photo_keeps_only_a_clean_copy_without_metadata(alice: Any, websit
     post = draft(alice, website, photos=[photo()])
     rp = post.current_revision.photos.get()
     assert "gps" in rp.photo.metadata_found
-    with rp.photo.clean.open("rb") as f, Image.open(f) as img:
+    with rp.photo.clean_copy.open("rb") as f, Image.open(f) as img:
         assert not img.getexif()
         assert "exif" not in img.info
 
@@ -51,8 +56,12 @@ def test_photo_without_alt_text_is_refused(alice: Any, website: Any) -> None:
 
 
 def test_broken_photo_is_refused_with_a_clear_message(alice: Any, website: Any) -> None:
-    with pytest.raises(ValidationFailed, match="damaged|cannot read"):
-        draft(alice, website, photos=[PhotoInput(alt_text="A photo", data=jpeg_with_gps()[:200], name="x.jpg")])
+    with pytest.raises(ValidationFailed, match=r"damaged|cannot read"):
+        draft(
+            alice,
+            website,
+            photos=[PhotoInput(alt_text="A photo", data=jpeg_with_gps()[:200], name="x.jpg")],
+        )
 
 
 def test_more_than_ten_photos_is_refused(alice: Any, website: Any) -> None:
@@ -78,7 +87,9 @@ def test_cannot_tag_another_organisations_person(olga: Any, person: Any) -> None
 
     theirs = Channel.objects.get(organisation=olga.organisation, kind="website")
     with pytest.raises(PermissionDenied):
-        post_create(membership=olga, draft=DraftInput(text="Hello", channels=[theirs], people=[person]))
+        post_create(
+            membership=olga, draft=DraftInput(text="Hello", channels=[theirs], people=[person])
+        )
 
 
 def test_submit_opens_one_review_and_is_audited(alice: Any, website: Any) -> None:
@@ -124,18 +135,26 @@ def test_withdrawing_a_draft_is_an_invalid_transition(alice: Any, website: Any) 
 def test_editing_creates_a_new_revision_and_keeps_the_old(alice: Any, website: Any) -> None:
     post = draft(alice, website, text="First words.")
     post = post_update(
-        membership=alice, post=post, expected_version=post.version, draft=DraftInput(text="Better words.", channels=[website])
+        membership=alice,
+        post=post,
+        expected_version=post.version,
+        draft=DraftInput(text="Better words.", channels=[website]),
     )
     assert [r.text for r in post.revisions.order_by("number")] == ["First words.", "Better words."]
     assert post.current_revision.number == 2
     assert last_event("post.revised").data["revision"] == 2
 
 
-def test_editing_an_approved_post_starts_a_new_review(alice: Any, rita: Any, website: Any, settings: Any) -> None:
+def test_editing_an_approved_post_starts_a_new_review(
+    alice: Any, rita: Any, website: Any, settings: Any
+) -> None:
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     post = approved(alice, rita, website)
     post = post_update(
-        membership=alice, post=post, expected_version=post.version, draft=DraftInput(text="Changed.", channels=[website])
+        membership=alice,
+        post=post,
+        expected_version=post.version,
+        draft=DraftInput(text="Changed.", channels=[website]),
     )
     assert post.status == PostStatus.IN_REVIEW
     assert post.approved_revision is None
@@ -146,13 +165,23 @@ def test_editing_an_approved_post_starts_a_new_review(alice: Any, rita: Any, web
 def test_editing_someone_elses_post_is_refused(alice: Any, bob: Any, website: Any) -> None:
     post = draft(alice, website)
     with pytest.raises(PermissionDenied):
-        post_update(membership=bob, post=post, expected_version=post.version, draft=DraftInput(text="x", channels=[website]))
+        post_update(
+            membership=bob,
+            post=post,
+            expected_version=post.version,
+            draft=DraftInput(text="x", channels=[website]),
+        )
 
 
 def test_editing_with_a_stale_version_is_a_conflict(alice: Any, website: Any) -> None:
     post = draft(alice, website)
     with pytest.raises(ConflictError):
-        post_update(membership=alice, post=post, expected_version=99, draft=DraftInput(text="x", channels=[website]))
+        post_update(
+            membership=alice,
+            post=post,
+            expected_version=99,
+            draft=DraftInput(text="x", channels=[website]),
+        )
 
 
 def test_archive_a_draft(alice: Any, website: Any) -> None:
@@ -172,14 +201,22 @@ def _review_finding(post: Any) -> Any:
     from carepost.posts.models import ScreeningFinding
 
     return ScreeningFinding.objects.create(
-        revision=post.current_revision, check_name="voice", code="voice.opinion", action="review",
-        start=0, end=3, text="Our", message="Sounds like a personal opinion.",
+        revision=post.current_revision,
+        check_name="voice",
+        code="voice.opinion",
+        action="review",
+        start=0,
+        end=3,
+        text="Our",
+        message="Sounds like a personal opinion.",
     )
 
 
 def test_reviewer_acknowledges_a_finding_with_a_reason(alice: Any, rita: Any, website: Any) -> None:
     post = submitted(alice, website)
-    finding = finding_acknowledge(membership=rita, finding=_review_finding(post), reason="It is the service's view.")
+    finding = finding_acknowledge(
+        membership=rita, finding=_review_finding(post), reason="It is the service's view."
+    )
     assert finding.acknowledged_by == rita.user
     assert last_event("finding.acknowledged").data["reason"] == "It is the service's view."
 
@@ -210,7 +247,9 @@ def test_acknowledging_twice_is_a_conflict(alice: Any, rita: Any, ravi: Any, web
 def test_other_organisation_cannot_acknowledge(alice: Any, olga: Any, website: Any) -> None:
     post = submitted(alice, website)
     with pytest.raises(PermissionDenied):
-        finding_acknowledge(membership=olga, finding=_review_finding(post), reason="Not mine to say")
+        finding_acknowledge(
+            membership=olga, finding=_review_finding(post), reason="Not mine to say"
+        )
 
 
 def test_a_named_person_cannot_be_waved_through_with_a_reason(
@@ -220,8 +259,15 @@ def test_a_named_person_cannot_be_waved_through_with_a_reason(
 
     post = submitted(alice, website)
     finding = ScreeningFinding.objects.create(
-        revision=post.current_revision, check_name="person", code="person.preferred_name", action="review",
-        start=0, end=6, text="Nessie", message="Names a person supported.", person=person,
+        revision=post.current_revision,
+        check_name="person",
+        code="person.preferred_name",
+        action="review",
+        start=0,
+        end=6,
+        text="Nessie",
+        message="Names a person supported.",
+        person=person,
     )
     with pytest.raises(ValidationFailed, match="tag them"):
         finding_acknowledge(membership=rita, finding=finding, reason="She is happy with it")

@@ -43,14 +43,21 @@ def test_worker_creates_a_post_with_a_photo(client: Client, alice: Any, website:
     upload = SimpleUploadedFile("peas.jpg", jpeg_with_gps(), content_type="image/jpeg")
     response = login(client, alice).post(
         "/posts/new/",
-        {"text": "Sweet peas are up.", "channels": [website.pk], "photo_0": upload, "photo_0_alt": "Sweet peas"},
+        {
+            "text": "Sweet peas are up.",
+            "channels": [website.pk],
+            "photo_0": upload,
+            "photo_0_alt": "Sweet peas",
+        },
     )
     assert response.status_code == 302
     post = Post.objects.get()
     assert post.current_revision.photos.get().alt_text == "Sweet peas"
 
 
-def test_missing_alt_text_keeps_the_text_and_explains(client: Client, alice: Any, website: Any) -> None:
+def test_missing_alt_text_keeps_the_text_and_explains(
+    client: Client, alice: Any, website: Any
+) -> None:
     upload = SimpleUploadedFile("peas.jpg", jpeg_with_gps(), content_type="image/jpeg")
     response = login(client, alice).post(
         "/posts/new/", {"text": "Keep these words.", "channels": [website.pk], "photo_0": upload}
@@ -61,33 +68,46 @@ def test_missing_alt_text_keeps_the_text_and_explains(client: Client, alice: Any
     assert not Post.objects.exists()
 
 
-def test_a_file_that_is_not_a_photo_gets_a_clear_message(client: Client, alice: Any, website: Any) -> None:
+def test_a_file_that_is_not_a_photo_gets_a_clear_message(
+    client: Client, alice: Any, website: Any
+) -> None:
     upload = SimpleUploadedFile("notes.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
     response = login(client, alice).post(
-        "/posts/new/", {"text": "Words.", "channels": [website.pk], "photo_0": upload, "photo_0_alt": "A photo"}
+        "/posts/new/",
+        {"text": "Words.", "channels": [website.pk], "photo_0": upload, "photo_0_alt": "A photo"},
     )
     assert response.status_code == 400
     assert "not a photo Carepost can read" in response.content.decode()
 
 
-def test_another_workers_post_is_forbidden(client: Client, alice: Any, bob: Any, website: Any) -> None:
+def test_another_workers_post_is_forbidden(
+    client: Client, alice: Any, bob: Any, website: Any
+) -> None:
     post = draft(alice, website)
     assert login(client, bob).get(f"/posts/{post.pk}/").status_code == 403
 
 
-def test_another_organisations_post_is_not_found(client: Client, alice: Any, olga: Any, website: Any) -> None:
+def test_another_organisations_post_is_not_found(
+    client: Client, alice: Any, olga: Any, website: Any
+) -> None:
     post = draft(alice, website)
     assert login(client, olga).get(f"/posts/{post.pk}/").status_code == 404
-    assert client.post(f"/review/posts/{post.pk}/decide/", {"decision": "approve"}).status_code == 404
+    assert (
+        client.post(f"/review/posts/{post.pk}/decide/", {"decision": "approve"}).status_code == 404
+    )
 
 
-def test_reviewer_sees_the_post_page_with_decision_buttons(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_reviewer_sees_the_post_page_with_decision_buttons(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     body = login(client, rita).get(f"/posts/{post.pk}/").content.decode()
     assert "Approve and publish" in body
 
 
-def test_reviewer_approves_through_the_page(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_reviewer_approves_through_the_page(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     response = login(client, rita).post(
         f"/review/posts/{post.pk}/decide/",
@@ -98,7 +118,9 @@ def test_reviewer_approves_through_the_page(client: Client, alice: Any, rita: An
     assert post.status == "approved"
 
 
-def test_stale_decision_shows_the_conflict_page(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_stale_decision_shows_the_conflict_page(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     response = login(client, rita).post(
         f"/review/posts/{post.pk}/decide/",
@@ -117,8 +139,13 @@ def test_edit_page_saves_a_new_version(client: Client, alice: Any, website: Any)
     rp = post.current_revision.photos.get()
     response = login(client, alice).post(
         f"/posts/{post.pk}/edit/",
-        {"text": "New words", "channels": [website.pk], "version": post.version, f"keep_{rp.pk}": "on",
-         f"alt_{rp.pk}": "Better description"},
+        {
+            "text": "New words",
+            "channels": [website.pk],
+            "version": post.version,
+            f"keep_{rp.pk}": "on",
+            f"alt_{rp.pk}": "Better description",
+        },
     )
     assert response.status_code == 302
     post.refresh_from_db()
@@ -136,14 +163,18 @@ def test_photo_preview_is_only_for_staff_who_may_see_the_post(
     assert login(Client(), olga).get(f"/photos/{photo_id}/clean/").status_code == 404
 
 
-def test_reviewer_takes_down_through_the_page(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_reviewer_takes_down_through_the_page(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     from carepost.publishing.models import Publication
     from carepost.publishing.services import publication_send
 
     post = approved(alice, rita, website)
     pub = Publication.objects.get(post=post)
     publication_send(publication_id=pub.pk)
-    response = login(client, rita).post(f"/publications/{pub.pk}/take-down/", {"reason": "Consent withdrawn"})
+    response = login(client, rita).post(
+        f"/publications/{pub.pk}/take-down/", {"reason": "Consent withdrawn"}
+    )
     assert response.status_code == 302
     pub.refresh_from_db()
     assert pub.take_down_requested_at is not None
@@ -152,7 +183,9 @@ def test_reviewer_takes_down_through_the_page(client: Client, alice: Any, rita: 
 def test_api_tokens_page_shows_a_new_secret_once(client: Client, alice: Any) -> None:
     import re
 
-    body = login(client, alice).post("/accounts/api-tokens/", {"name": "Scheduler"}).content.decode()
+    body = (
+        login(client, alice).post("/accounts/api-tokens/", {"name": "Scheduler"}).content.decode()
+    )
     assert "Copy it now" in body
     secret = re.search(r'<code class="secret">(cp_[^<]+)</code>', body)
     assert secret is not None

@@ -16,6 +16,8 @@ def connector_for(channel: Channel) -> Connector:
     try:
         cls = CONNECTORS[channel.kind]
     except KeyError as exc:
-        raise ValidationFailed(f"The {channel.get_kind_display()} connector is not available yet.") from exc
+        raise ValidationFailed(
+            f"The {channel.get_kind_display()} connector is not available yet."
+        ) from exc
     connector: Connector = cls(channel)
     return connector

@@ -12,7 +12,11 @@ from PIL import Image
 
 from carepost.posts.tests.helpers import approved, photo
 from carepost.publishing.models import Publication
-from carepost.publishing.services import publication_send, publication_take_down, publication_take_down_execute
+from carepost.publishing.services import (
+    publication_send,
+    publication_take_down,
+    publication_take_down_execute,
+)
 
 pytestmark = pytest.mark.django_db
 ATOM_RNC = Path(__file__).parent / "schemas" / "atom.rnc"
@@ -33,14 +37,18 @@ def published(alice: Any, rita: Any, website: Any, **kw: Any) -> Publication:
     return pub
 
 
-def test_published_post_appears_on_the_public_news_page(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_published_post_appears_on_the_public_news_page(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     published(alice, rita, website, text="Sweet peas are up in the garden.")
     response = client.get("/news/thistle/")
     assert response.status_code == 200
     assert "Sweet peas are up in the garden." in response.content.decode()
 
 
-def test_feed_is_valid_atom_with_the_published_entries(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_feed_is_valid_atom_with_the_published_entries(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     published(alice, rita, website, text="First <news> & more", photos=[photo()])
     published(alice, rita, website, text="Second news item")
     response = client.get("/news/thistle/feed.atom")
@@ -69,7 +77,9 @@ def test_taken_down_post_leaves_the_page_and_the_feed_at_once(
     assert client.get(f"/news/thistle/{pub.pk}/").status_code == 404
 
 
-def test_published_image_carries_no_metadata(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_published_image_carries_no_metadata(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     pub = published(alice, rita, website, photos=[photo()])
     response = client.get(f"/news/thistle/{pub.pk}/photo/0")
     data = b"".join(response.streaming_content)
@@ -78,7 +88,9 @@ def test_published_image_carries_no_metadata(client: Client, alice: Any, rita: A
         assert not {"exif", "xmp", "icc_profile", "comment"} & set(img.info)
 
 
-def test_unpublished_posts_are_not_on_the_news_page(client: Client, alice: Any, rita: Any, website: Any) -> None:
+def test_unpublished_posts_are_not_on_the_news_page(
+    client: Client, alice: Any, rita: Any, website: Any
+) -> None:
     post = approved(alice, rita, website, text="Not yet out")
     pub = Publication.objects.get(post=post)
     assert "Not yet out" not in client.get("/news/thistle/").content.decode()

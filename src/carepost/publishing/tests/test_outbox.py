@@ -9,7 +9,12 @@ from carepost.common.errors import InvalidTransition, PermissionDenied, Validati
 from carepost.posts.models import Post, PostStatus, ScreeningFinding
 from carepost.posts.tests.helpers import approved
 from carepost.publishing.connectors import registry
-from carepost.publishing.connectors.base import ConnectorError, DeleteResult, ErrorKind, PublishResult
+from carepost.publishing.connectors.base import (
+    ConnectorError,
+    DeleteResult,
+    ErrorKind,
+    PublishResult,
+)
 from carepost.publishing.models import Channel, ChannelStatus, Publication, PublicationState
 from carepost.publishing.services import (
     outbox_sweep,
@@ -35,7 +40,9 @@ class ScriptedConnector:
         ScriptedConnector.calls.append(f"publish {publication.pk}")
         if ScriptedConnector.publish_error:
             raise ScriptedConnector.publish_error
-        return PublishResult(external_id=f"ext-{publication.pk}", url=f"https://social.example/{publication.pk}")
+        return PublishResult(
+            external_id=f"ext-{publication.pk}", url=f"https://social.example/{publication.pk}"
+        )
 
     def delete(self, external_id: str) -> DeleteResult:
         ScriptedConnector.calls.append(f"delete {external_id}")
@@ -57,7 +64,9 @@ def only_publication(post: Post) -> Publication:
     return Publication.objects.get(post=post)
 
 
-def test_sending_publishes_and_marks_the_post_published(alice: Any, rita: Any, website: Any) -> None:
+def test_sending_publishes_and_marks_the_post_published(
+    alice: Any, rita: Any, website: Any
+) -> None:
     post = approved(alice, rita, website)
     pub = only_publication(post)
     publication_send(publication_id=pub.pk)
@@ -66,7 +75,9 @@ def test_sending_publishes_and_marks_the_post_published(alice: Any, rita: Any, w
     assert pub.url.endswith(f"/news/thistle/{pub.pk}/")
     post.refresh_from_db()
     assert post.status == PostStatus.PUBLISHED
-    assert AuditEvent.objects.filter(action="publication.published", subject_id=str(pub.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="publication.published", subject_id=str(pub.pk)
+    ).exists()
 
 
 def test_sending_twice_sends_once(alice: Any, rita: Any, scripted: Channel) -> None:
@@ -89,8 +100,15 @@ def test_scheduled_publication_waits_for_its_time(alice: Any, rita: Any, website
 def test_checks_are_repeated_at_publishing_time(alice: Any, rita: Any, website: Any) -> None:
     post = approved(alice, rita, website)
     ScreeningFinding.objects.create(
-        revision=post.current_revision, check_name="personal_data", code="personal_data.phone", action="block",
-        start=0, end=3, text="Our", message="A phone number.", kind="phone",
+        revision=post.current_revision,
+        check_name="personal_data",
+        code="personal_data.phone",
+        action="block",
+        start=0,
+        end=3,
+        text="Our",
+        message="A phone number.",
+        kind="phone",
     )
     pub = only_publication(post)
     publication_send(publication_id=pub.pk)
@@ -100,7 +118,9 @@ def test_checks_are_repeated_at_publishing_time(alice: Any, rita: Any, website: 
 
 
 def test_transient_error_requeues_with_backoff(alice: Any, rita: Any, scripted: Channel) -> None:
-    ScriptedConnector.publish_error = ConnectorError(ErrorKind.TRANSIENT, "503 from the server", retry_after=120)
+    ScriptedConnector.publish_error = ConnectorError(
+        ErrorKind.TRANSIENT, "503 from the server", retry_after=120
+    )
     pub = only_publication(approved(alice, rita, scripted))
     publication_send(publication_id=pub.pk)
     pub.refresh_from_db()
@@ -136,14 +156,18 @@ def test_expired_credentials_pause_the_channel_without_dropping_the_post(
 
 
 def test_permanent_error_fails_with_the_reason(alice: Any, rita: Any, scripted: Channel) -> None:
-    ScriptedConnector.publish_error = ConnectorError(ErrorKind.PERMANENT, "Text too long for this platform")
+    ScriptedConnector.publish_error = ConnectorError(
+        ErrorKind.PERMANENT, "Text too long for this platform"
+    )
     pub = only_publication(approved(alice, rita, scripted))
     publication_send(publication_id=pub.pk)
     pub.refresh_from_db()
     assert pub.state == PublicationState.FAILED and "too long" in pub.last_error
 
 
-def test_sweeper_marks_a_stuck_send_unknown_and_reconciles_the_website(alice: Any, rita: Any, website: Any) -> None:
+def test_sweeper_marks_a_stuck_send_unknown_and_reconciles_the_website(
+    alice: Any, rita: Any, website: Any
+) -> None:
     pub = only_publication(approved(alice, rita, website))
     Publication.objects.filter(pk=pub.pk).update(
         state=PublicationState.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
@@ -165,7 +189,9 @@ def test_reviewer_takes_a_website_post_down(alice: Any, rita: Any, website: Any)
     pub.refresh_from_db()
     assert pub.state == PublicationState.TAKEN_DOWN
     assert pub.take_down_outcome
-    actions = list(AuditEvent.objects.filter(subject_id=str(pub.pk)).values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(subject_id=str(pub.pk)).values_list("action", flat=True)
+    )
     assert "publication.take_down_requested" in actions and "publication.taken_down" in actions
 
 
@@ -198,7 +224,9 @@ def test_worker_cannot_take_down(alice: Any, bob: Any, rita: Any, website: Any) 
         publication_take_down(membership=bob, publication=pub, reason="x")
 
 
-def test_other_organisation_cannot_take_down(alice: Any, rita: Any, olga: Any, website: Any) -> None:
+def test_other_organisation_cannot_take_down(
+    alice: Any, rita: Any, olga: Any, website: Any
+) -> None:
     pub = only_publication(approved(alice, rita, website))
     with pytest.raises(PermissionDenied):
         publication_take_down(membership=olga, publication=pub, reason="x")

@@ -3,7 +3,12 @@ from typing import Any
 import pytest
 
 from carepost.audit.models import AuditEvent
-from carepost.common.errors import ConflictError, InvalidTransition, PermissionDenied, ValidationFailed
+from carepost.common.errors import (
+    ConflictError,
+    InvalidTransition,
+    PermissionDenied,
+    ValidationFailed,
+)
 from carepost.posts.models import PostStatus, ScreeningFinding
 from carepost.posts.services import DraftInput, post_update
 from carepost.posts.tests.helpers import draft, submitted
@@ -24,7 +29,9 @@ def approve(reviewer: Any, post: Any, **kw: Any) -> Any:
     )
 
 
-def test_reviewer_approves_the_exact_revision_and_queues_publications(alice: Any, rita: Any, website: Any) -> None:
+def test_reviewer_approves_the_exact_revision_and_queues_publications(
+    alice: Any, rita: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     post = approve(rita, post)
     assert post.status == PostStatus.APPROVED
@@ -50,7 +57,9 @@ def test_worker_cannot_approve(alice: Any, bob: Any, website: Any) -> None:
         approve(bob, post)
 
 
-def test_reviewer_from_another_organisation_cannot_approve(alice: Any, olga: Any, website: Any) -> None:
+def test_reviewer_from_another_organisation_cannot_approve(
+    alice: Any, olga: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     with pytest.raises(PermissionDenied):
         approve(olga, post)
@@ -87,7 +96,10 @@ def test_approving_an_older_revision_is_a_conflict(alice: Any, rita: Any, websit
     post = submitted(alice, website)
     old_revision = post.current_revision_id
     post = post_update(
-        membership=alice, post=post, expected_version=post.version, draft=DraftInput(text="New words", channels=[website])
+        membership=alice,
+        post=post,
+        expected_version=post.version,
+        draft=DraftInput(text="New words", channels=[website]),
     )
     with pytest.raises(ConflictError, match="edited"):
         approve(rita, post, revision_id=old_revision)
@@ -96,8 +108,15 @@ def test_approving_an_older_revision_is_a_conflict(alice: Any, rita: Any, websit
 def test_blocking_finding_prevents_approval(alice: Any, rita: Any, website: Any) -> None:
     post = submitted(alice, website)
     ScreeningFinding.objects.create(
-        revision=post.current_revision, check_name="personal_data", code="personal_data.phone", action="block",
-        start=0, end=3, text="Our", message="A phone number.", kind="phone",
+        revision=post.current_revision,
+        check_name="personal_data",
+        code="personal_data.phone",
+        action="block",
+        start=0,
+        end=3,
+        text="Our",
+        message="A phone number.",
+        kind="phone",
     )
     with pytest.raises(ValidationFailed, match="cannot be approved"):
         approve(rita, post)
@@ -106,17 +125,28 @@ def test_blocking_finding_prevents_approval(alice: Any, rita: Any, website: Any)
     assert not AuditEvent.objects.filter(action="post.approved").exists()
 
 
-def test_untagged_person_named_in_text_prevents_approval(alice: Any, rita: Any, website: Any, person: Any) -> None:
+def test_untagged_person_named_in_text_prevents_approval(
+    alice: Any, rita: Any, website: Any, person: Any
+) -> None:
     post = submitted(alice, website)
     ScreeningFinding.objects.create(
-        revision=post.current_revision, check_name="person", code="person.name", action="block",
-        start=0, end=3, text="Nessie", message="Names a person supported.", person=person,
+        revision=post.current_revision,
+        check_name="person",
+        code="person.name",
+        action="block",
+        start=0,
+        end=3,
+        text="Nessie",
+        message="Names a person supported.",
+        person=person,
     )
     with pytest.raises(ValidationFailed, match="not tagged"):
         approve(rita, post)
 
 
-def test_tagged_person_finding_does_not_block(alice: Any, rita: Any, website: Any, person: Any) -> None:
+def test_tagged_person_finding_does_not_block(
+    alice: Any, rita: Any, website: Any, person: Any
+) -> None:
     post = submitted(alice, website, text="Happy birthday Nessie!", people=[person])
     post = approve(rita, post)
     assert post.status == PostStatus.APPROVED
@@ -126,26 +156,40 @@ def test_request_changes_needs_a_comment(alice: Any, rita: Any, website: Any) ->
     post = submitted(alice, website)
     with pytest.raises(ValidationFailed):
         review_request_changes(
-            membership=rita, post=post, revision_id=post.current_revision_id, expected_version=post.version, comment=" "
+            membership=rita,
+            post=post,
+            revision_id=post.current_revision_id,
+            expected_version=post.version,
+            comment=" ",
         )
 
 
-def test_request_changes_sends_it_back_with_the_comment(alice: Any, rita: Any, website: Any) -> None:
+def test_request_changes_sends_it_back_with_the_comment(
+    alice: Any, rita: Any, website: Any
+) -> None:
     post = submitted(alice, website)
     post = review_request_changes(
-        membership=rita, post=post, revision_id=post.current_revision_id, expected_version=post.version,
+        membership=rita,
+        post=post,
+        revision_id=post.current_revision_id,
+        expected_version=post.version,
         comment="Please add a photo description.",
     )
     assert post.status == PostStatus.CHANGES_REQUESTED
     assert Review.objects.get(post=post).comment == "Please add a photo description."
-    assert AuditEvent.objects.filter(action="post.changes_requested", subject_id=str(post.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="post.changes_requested", subject_id=str(post.pk)
+    ).exists()
     assert Action.SUBMIT in allowed_actions(alice, post)
 
 
 def test_reject_is_final_and_audited(alice: Any, rita: Any, website: Any) -> None:
     post = submitted(alice, website)
     post = review_reject(
-        membership=rita, post=post, revision_id=post.current_revision_id, expected_version=post.version,
+        membership=rita,
+        post=post,
+        revision_id=post.current_revision_id,
+        expected_version=post.version,
         comment="Never name the children's house.",
     )
     assert post.status == PostStatus.REJECTED
@@ -153,7 +197,9 @@ def test_reject_is_final_and_audited(alice: Any, rita: Any, website: Any) -> Non
     assert allowed_actions(alice, post) == frozenset({Action.ARCHIVE})
 
 
-def test_only_one_open_review_per_post_is_enforced_by_the_database(alice: Any, website: Any) -> None:
+def test_only_one_open_review_per_post_is_enforced_by_the_database(
+    alice: Any, website: Any
+) -> None:
     from django.db import IntegrityError, transaction
 
     post = submitted(alice, website)

@@ -25,7 +25,9 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize(("status", "actor"), list(EXPECTED))
-def test_allowed_actions_follow_the_table(status: str, actor: Actor, alice: Any, ravi: Any, website: Any) -> None:
+def test_allowed_actions_follow_the_table(
+    status: str, actor: Actor, alice: Any, ravi: Any, website: Any
+) -> None:
     from carepost.posts.tests.helpers import draft
 
     post = draft(alice, website)

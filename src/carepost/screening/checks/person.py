@@ -19,30 +19,19 @@ from ..register import TITLES, Mention, Register, name_variants
 from ..text import LOWER, TITLE, UPPER, Doc, Token
 
 DETERMINERS = frozenset(
-    "a an the this that these those some any every each no another such what which whose".split()
+    ["a", "an", "the", "this", "that", "these", "those", "some", "any", "every", "each", "no", "another", "such", "what", "which", "whose"]
 )
 VOCATIVE = frozenset(
-    "congratulations congrats thanks thank welcome hello hi hiya dear meet birthday happy done "
-    "luck love go bye cheers proud hats off shout out to with for by from and our wee big "
-    "lovely wonderful brilliant gorgeous amazing star".split()
+    ["congratulations", "congrats", "thanks", "thank", "welcome", "hello", "hi", "hiya", "dear", "meet", "birthday", "happy", "done", "luck", "love", "go", "bye", "cheers", "proud", "hats", "off", "shout", "out", "to", "with", "for", "by", "from", "and", "our", "wee", "big", "lovely", "wonderful", "brilliant", "gorgeous", "amazing", "star"]
 )
 NAME_FOLLOWERS = frozenset(
-    "is was has had have says said will would can could did does who whose loves loved likes "
-    "liked enjoyed enjoys won got made went came took gave turned turns finished started joined "
-    "spent celebrated celebrates baked cooked ran led painted built scored sang danced told "
-    "asked wants wanted needs needed just also always never really finally recently "
-    "hit ate drank fell sat met saw wrote drew read put set cut let kept left lost paid sold "
-    "brought bought caught taught thought found felt heard held knew grew flew threw swam "
-    "rang sent spoke stood won wore woke became began chose drove forgot gets goes keeps "
-    "isn't wasn't hasn't can't won't didn't doesn't is's".split()
+    ["is", "was", "has", "had", "have", "says", "said", "will", "would", "can", "could", "did", "does", "who", "whose", "loves", "loved", "likes", "liked", "enjoyed", "enjoys", "won", "got", "made", "went", "came", "took", "gave", "turned", "turns", "finished", "started", "joined", "spent", "celebrated", "celebrates", "baked", "cooked", "ran", "led", "painted", "built", "scored", "sang", "danced", "told", "asked", "wants", "wanted", "needs", "needed", "just", "also", "always", "never", "really", "finally", "recently", "hit", "ate", "drank", "fell", "sat", "met", "saw", "wrote", "drew", "read", "put", "set", "cut", "let", "kept", "left", "lost", "paid", "sold", "brought", "bought", "caught", "taught", "thought", "found", "felt", "heard", "held", "knew", "grew", "flew", "threw", "swam", "rang", "sent", "spoke", "stood", "won", "wore", "woke", "became", "began", "chose", "drove", "forgot", "gets", "goes", "keeps", "isn't", "wasn't", "hasn't", "can't", "won't", "didn't", "doesn't", "is's"]
 )
 OBJECTS = frozenset(
-    "her his him their them the a an my our your everyone everybody every it this that "
-    "all us me".split()
+    ["her", "his", "him", "their", "them", "the", "a", "an", "my", "our", "your", "everyone", "everybody", "every", "it", "this", "that", "all", "us", "me"]
 )
 MONTH_BEFORE = frozenset(
-    "in of on since until till by during early late mid next last this from through "
-    "throughout before after every each".split()
+    ["in", "of", "on", "since", "until", "till", "by", "during", "early", "late", "mid", "next", "last", "this", "from", "through", "throughout", "before", "after", "every", "each"]
 )
 CONNECTORS = frozenset(("and", "&", "or"))
 

@@ -21,7 +21,8 @@ class WebsiteConnector:
 
     def publish(self, publication: Publication) -> PublishResult:
         path = reverse(
-            "news:item", kwargs={"org_slug": self.channel.organisation.slug, "publication_id": publication.pk}
+            "news:item",
+            kwargs={"org_slug": self.channel.organisation.slug, "publication_id": publication.pk},
         )
         return PublishResult(external_id=str(publication.pk), url=settings.SITE_URL + path)
 

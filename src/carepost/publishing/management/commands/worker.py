@@ -34,16 +34,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--sweep-interval", type=int, default=settings.CAREPOST_SWEEP_INTERVAL)
-        parser.add_argument("--interval", type=float, default=1.0, help="Seconds between queue polls.")
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="Seconds between queue polls."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
         sweeper = threading.Thread(
-            target=_sweep_forever, args=(options["sweep_interval"], stop), name="outbox-sweeper", daemon=True
+            target=_sweep_forever,
+            args=(options["sweep_interval"], stop),
+            name="outbox-sweeper",
+            daemon=True,
         )
         sweeper.start()
-        self.stdout.write(f"Worker started; sweeping the outbox every {options['sweep_interval']} s.")
+        self.stdout.write(
+            f"Worker started; sweeping the outbox every {options['sweep_interval']} s."
+        )
         try:
-            call_command("db_worker", interval=options["interval"], startup_delay=False, reload=False)
+            call_command(
+                "db_worker", interval=options["interval"], startup_delay=False, reload=False
+            )
         finally:
             stop.set()
