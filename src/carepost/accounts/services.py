@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from carepost.accounts.models import (
@@ -137,3 +139,16 @@ def api_token_revoke(*, membership: Membership, token: ApiToken) -> ApiToken:
             data={"name": token.name, "prefix": token.prefix},
         )
     return token
+
+
+# Recording every use would turn each API read into a write; once a minute is precise
+# enough to answer "is this token still in use?".
+TOKEN_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def api_token_mark_used(*, secret: str) -> None:
+    """Bookkeeping, not a state change, so not audited (it would add a row a minute)."""
+    now = timezone.now()
+    ApiToken.objects.filter(key_hash=ApiToken.hash_secret(secret), revoked_at__isnull=True).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - TOKEN_LAST_USED_RESOLUTION)
+    ).update(last_used_at=now)

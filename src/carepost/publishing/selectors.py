@@ -34,6 +34,11 @@ def publication_for(*, membership: Membership, publication_id: int) -> Publicati
     )
     if publication is None:
         raise Http404("No such publication")
+    if not membership.has_role(Role.REVIEWER, Role.ORG_ADMIN):
+        # Others may see a publication only if they may see its post (403 otherwise).
+        from carepost.posts.selectors import post_for
+
+        post_for(membership=membership, post_id=publication.post_id)
     return publication
 
 

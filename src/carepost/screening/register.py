@@ -114,6 +114,7 @@ class Register:
         self.typo_index: dict[str, set[str]] = {}
         self.service_tokens: set[str] = set()
         self.person_service: dict[str, str] = {}
+        self._typo_cache: dict[str, set[str]] = {}
         forms: dict[tuple[str, ...], dict[str, Form]] = {}
 
         def add(tokens: tuple[str, ...], person_id: str, kind: str) -> None:
@@ -216,6 +217,15 @@ class Register:
         return len(self.people)
 
     def typo_candidates(self, token: str) -> set[str]:
+        cached = self._typo_cache.get(token)
+        if cached is not None:
+            return cached
+        result = self._typo_candidates(token)
+        if len(self._typo_cache) < 100_000:
+            self._typo_cache[token] = result
+        return result
+
+    def _typo_candidates(self, token: str) -> set[str]:
         found: set[str] = set()
         index = self.typo_index
         if token in index:

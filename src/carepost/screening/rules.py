@@ -86,6 +86,7 @@ class Lexicon:
         if entries:
             self.automaton.make_automaton()
         self.empty = not entries
+        self.trigger_keys = frozenset(self.triggers)
 
     def find(self, doc: Doc) -> list[Hit]:
         tokens = doc.tokens
@@ -112,8 +113,8 @@ class Lexicon:
                             continue
                         hits.append(Hit(category, token.start, token.end, via))
         seen_patterns: set[int] = set()
-        for token in tokens:
-            for category, pattern, negative in self.triggers.get(token.key, ()):
+        for key in doc.keys & self.trigger_keys:
+            for category, pattern, negative in self.triggers[key]:
                 if id(pattern) in seen_patterns:
                     continue
                 seen_patterns.add(id(pattern))

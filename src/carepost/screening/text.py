@@ -48,6 +48,14 @@ class Doc:
     mentions: list[Mention] = field(default_factory=list)
     personal: list[tuple[str, int, int]] = field(default_factory=list)
     _line: tuple[str, list[int]] | None = None
+    _keys: frozenset[str] | None = None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The set of token keys (for trigger look-ups)."""
+        if self._keys is None:
+            self._keys = frozenset(t.key for t in self.tokens)
+        return self._keys
     findings: list[Finding] = field(default_factory=list)
 
     def orig(self, start: int, end: int) -> tuple[int, int, str]:
@@ -104,7 +112,7 @@ def analyse(text: str) -> Doc:
         start, end = match.span()
         surface = norm[start:end]
         gap = norm[prev_end:start]
-        initial = not tokens or _BOUNDARY.search(gap) is not None
+        initial = not tokens or (gap != " " and _BOUNDARY.search(gap) is not None)
         before = norm[start - 1] if start else ""
         if initial:
             sentence += 1
@@ -122,8 +130,11 @@ def analyse(text: str) -> Doc:
                 )
                 first_part = False
         else:
-            letters = "".join(c for c in surface if c.isalpha()) or surface
-            shape = _shape(letters) if letters[0].isalpha() else OTHER
+            if surface.isalpha():
+                shape = _shape(surface)
+            else:
+                letters = "".join(c for c in surface if c.isalpha())
+                shape = _shape(letters) if letters and surface[0].isalpha() else OTHER
             tokens.append(Token(start, end, match.group(), shape, initial, False, sentence))
         prev_end = end
     casual = not any(t.shape == TITLE and t.key != "i" and not t.tag for t in tokens)

@@ -116,12 +116,12 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
         key = token.key
         typo = False
         if (
-            key not in register.name_tokens
+            token.shape in (TITLE, UPPER)
             and len(key) >= 4
+            and key not in register.name_tokens
             and register.typo_index
-            and token.shape in (TITLE, UPPER)
-            and key.isalpha()
             and key not in common
+            and key.isalpha()
         ):
             found = register.typo_candidates(key)
             if found:

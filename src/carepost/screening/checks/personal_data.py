@@ -56,6 +56,8 @@ DOB = re.compile(
     re.IGNORECASE,
 )
 
+_DIGIT = re.compile(r"\d")
+
 KIND_ACTIONS = {
     "nhs_number": "block",
     "chi_number": "block",
@@ -141,7 +143,7 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
         for m in EMAIL.finditer(norm):
             found.append(("email", m.start(), m.end()))
             taken.append(m.span())
-    has_digit = any(c.isdigit() for c in norm)
+    has_digit = _DIGIT.search(norm) is not None
     if has_digit:
         for m in TEN_DIGITS.finditer(norm):
             digits = re.sub(r"\D", "", m.group())

@@ -1,0 +1,183 @@
+"""Benchmark the screening engine (run from the repository root).
+
+    .venv/bin/python bench/screening/run.py
+
+1. Runs ``carepost screen --jsonl`` on the dev corpus and scores it with the shared
+   ``score.py`` (precision / recall / F1 per check).
+2. Measures throughput (posts/s, one core) and p50/p95/p99 latency with a 10,000-person
+   register (Faker en_GB plus the corpus register), all checks on.
+3. Measures Presidio (presidio-analyzer, no-op NLP engine, UK recognisers) on the same
+   posts: throughput, and recall on personal_data and on person names.
+Reports the median of several runs. The shared folder defaults to ../shared (override
+with CAREPOST_SHARED).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from synthetic import big_register  # noqa: E402
+
+from carepost.screening import Policy, screen  # noqa: E402
+
+SHARED = Path(os.environ.get("CAREPOST_SHARED", ROOT.parent / "shared"))
+CORPUS = SHARED / "eval" / "screening" / "dev"
+SCORER = SHARED / "eval" / "screening" / "score.py"
+RUNS = int(os.environ.get("CAREPOST_BENCH_RUNS", "5"))
+
+
+def pin_one_core() -> str:
+    if hasattr(os, "sched_setaffinity"):
+        cpu = min(os.sched_getaffinity(0))
+        os.sched_setaffinity(0, {cpu})
+        return f"pinned to CPU {cpu}"
+    return "not pinned (no sched_setaffinity)"
+
+
+def quality() -> None:
+    out = Path(os.environ.get("TMPDIR", "/tmp")) / "carepost-screening-results.jsonl"
+    cmd = [sys.executable, "-m", "carepost.screening.cli", "screen", "--register",
+           str(CORPUS / "register.csv"), "--jsonl", str(CORPUS / "posts.jsonl")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    with open(out, "w", encoding="utf-8") as handle:
+        subprocess.run(cmd, check=True, stdout=handle, env=env)  # noqa: S603
+    print("## Quality on the dev corpus (score.py)\n")
+    subprocess.run([sys.executable, str(SCORER), str(CORPUS), str(out)], check=True)  # noqa: S603
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def carepost_speed(texts: list[str]) -> dict[str, float]:
+    t0 = time.perf_counter()
+    register = big_register(CORPUS / "register.csv", 10_000)
+    build = time.perf_counter() - t0
+    policy = Policy.default()
+    for text in texts:  # warm-up (loads lexicons)
+        screen(text, register=register, policy=policy)
+    rates, p50s, p95s, p99s = [], [], [], []
+    clock = time.perf_counter
+    for _ in range(RUNS):
+        latencies = []
+        start = clock()
+        for text in texts:
+            t = clock()
+            screen(text, register=register, policy=policy)
+            latencies.append(clock() - t)
+        elapsed = clock() - start
+        rates.append(len(texts) / elapsed)
+        p50s.append(percentile(latencies, 0.50))
+        p95s.append(percentile(latencies, 0.95))
+        p99s.append(percentile(latencies, 0.99))
+    return {
+        "register_people": len(register),
+        "register_build_s": build,
+        "posts_per_s": statistics.median(rates),
+        "p50_ms": statistics.median(p50s) * 1000,
+        "p95_ms": statistics.median(p95s) * 1000,
+        "p99_ms": statistics.median(p99s) * 1000,
+    }
+
+
+def presidio_analyzer():  # type: ignore[no-untyped-def]
+    """Presidio offline: no-op NLP engine, UK and generic pattern recognisers only."""
+    import tldextract
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+    from presidio_analyzer.predefined_recognizers import (
+        EmailRecognizer,
+        NhsRecognizer,
+        PhoneRecognizer,
+        UkNinoRecognizer,
+        UkPostcodeRecognizer,
+    )
+
+    try:  # stop tldextract fetching the public suffix list
+        import presidio_analyzer.predefined_recognizers.generic.email_recognizer as email_mod
+
+        offline = tldextract.TLDExtract(suffix_list_urls=())
+        email_mod.tldextract = types.SimpleNamespace(extract=offline)  # type: ignore[attr-defined]
+    except (ImportError, AttributeError):
+        pass
+    nlp = NoOpNlpEngine(models=[{"lang_code": "en", "model_name": "no_op"}])
+    registry = RecognizerRegistry(supported_languages=["en"])
+    for recogniser in (EmailRecognizer(), PhoneRecognizer(supported_regions=("GB",)), NhsRecognizer(),
+                       UkNinoRecognizer(), UkPostcodeRecognizer()):
+        registry.add_recognizer(recogniser)
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
+
+
+PRESIDIO_KINDS = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "UK_NHS": "nhs_number",
+                  "UK_NINO": "ni_number", "UK_POSTCODE": "postcode"}
+
+
+def presidio_figures(posts: list[dict]) -> dict[str, float] | None:
+    try:
+        analyzer = presidio_analyzer()
+    except Exception as error:  # noqa: BLE001 - the benchmark reports and goes on
+        print(f"Presidio unavailable: {error}")
+        return None
+    texts = [p["text"] for p in posts]
+    for text in texts:
+        analyzer.analyze(text=text, language="en")
+    rates = []
+    results = []
+    for _ in range(RUNS):
+        results = []
+        start = time.perf_counter()
+        for text in texts:
+            results.append(analyzer.analyze(text=text, language="en"))
+        rates.append(len(texts) / (time.perf_counter() - start))
+    tp = fn = person_tp = person_fn = 0
+    for post, found in zip(posts, results, strict=True):
+        kinds = {PRESIDIO_KINDS[r.entity_type] for r in found if r.entity_type in PRESIDIO_KINDS and r.score >= 0.1}
+        gold = set(post["expect"]["personal_data"])
+        tp += len(gold & kinds)
+        fn += len(gold - kinds)
+        people = {r for r in found if r.entity_type == "PERSON"}
+        person_tp += len(post["expect"]["people"]) if people else 0
+        person_fn += 0 if people else len(post["expect"]["people"])
+    return {
+        "posts_per_s": statistics.median(rates),
+        "personal_data_recall": tp / (tp + fn) if tp + fn else 1.0,
+        "person_recall": person_tp / (person_tp + person_fn) if person_tp + person_fn else 1.0,
+    }
+
+
+def main() -> None:
+    quality()
+    print()
+    print(f"## Speed ({pin_one_core()}; median of {RUNS} runs)\n")
+    posts = [json.loads(line) for line in open(CORPUS / "posts.jsonl", encoding="utf-8") if line.strip()]
+    texts = [p["text"] for p in posts]
+    ours = carepost_speed(texts)
+    theirs = presidio_figures(posts)
+    print(f"register: {ours['register_people']} people, built in {ours['register_build_s']:.2f} s")
+    print("| engine | posts/s | p50 ms | p95 ms | p99 ms | personal_data recall | person recall |")
+    print("|---|---|---|---|---|---|---|")
+    print(f"| carepost.screening (10k register) | {ours['posts_per_s']:.0f} | {ours['p50_ms']:.3f} | "
+          f"{ours['p95_ms']:.3f} | {ours['p99_ms']:.3f} | see score above | see score above |")
+    if theirs:
+        print(f"| Presidio no-op NLP, UK recognisers | {theirs['posts_per_s']:.0f} | | | | "
+              f"{theirs['personal_data_recall']:.3f} | {theirs['person_recall']:.3f} |")
+        print(f"\nspeed ratio carepost / Presidio: {ours['posts_per_s'] / theirs['posts_per_s']:.1f}x")
+    target = "meets" if ours["posts_per_s"] >= 5000 else "MISSES"
+    print(f"throughput target (>= 5,000 posts/s): {target}")
+
+
+if __name__ == "__main__":
+    main()
