@@ -80,6 +80,9 @@ INSTALLED_APPS = [
     "carepost.review",
     "carepost.publishing",
     "carepost.api",
+    "carepost.boundaries",
+    "carepost.policies",
+    "carepost.learning",
     "carepost.oversight",
 ]
 

@@ -8,5 +8,8 @@ urlpatterns = [
     path("review/", include("carepost.review.urls")),
     path("publications/", include("carepost.publishing.urls")),
     path("news/", include("carepost.publishing.news_urls")),
+    path("boundaries/", include("carepost.boundaries.urls")),
+    path("policies/", include("carepost.policies.urls")),
+    path("learning/", include("carepost.learning.urls")),
     path("api/v1/", api.urls),
 ]

@@ -9,4 +9,8 @@ def membership(request: HttpRequest) -> dict[str, Any]:
     current = getattr(request, "membership", None)
     if current is None or not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"membership": None}
-    return {"membership": current or None, "Role": Role}
+    from carepost.common.registry import nav_for
+
+    if not current:
+        return {"membership": None}
+    return {"membership": current, "Role": Role, "nav_items": nav_for(current, request.path)}

@@ -10,8 +10,10 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from carepost.accounts.roles import Role
 from carepost.accounts.selectors import require_membership
 from carepost.common.errors import ValidationFailed
+from carepost.common.registry import panels_for
 from carepost.posts import selectors, services
 from carepost.posts.forms import AcknowledgeForm, DecisionForm, PostForm, VersionForm
 from carepost.posts.models import Post
@@ -21,11 +23,11 @@ from carepost.publishing.forms import TakeDownForm
 @login_required
 def desk(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
-    from carepost.accounts.roles import Role
-
+    panels = panels_for(request, membership)
     if not membership.has_role(*selectors.DESK_ROLES):
-        return render(request, "posts/no_desk.html")
+        return render(request, "posts/no_desk.html", {"panels": panels})
     context = {
+        "panels": panels,
         "posts": selectors.desk_posts(membership=membership),
         "is_reviewer": membership.has_role(Role.REVIEWER),
         "queue_count": selectors.review_queue(membership=membership).count()
