@@ -39,8 +39,8 @@ demo: $(VENV)/.installed-base
 
 ## Install everything the tests need (Debian's chromium included) and run the whole suite.
 test: system-test-deps $(VENV)/.installed-test
-	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile
+	$(MAKE) --no-print-directory lint
 
 test-fast: $(VENV)/.installed-test
 	$(PY) -m pytest -p no:cacheprovider -n 2 --dist loadfile -m "not browser"

@@ -6,6 +6,7 @@ another organisation and must never see Thistle's data.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -96,4 +97,27 @@ def person(org: Any, service: Any) -> Any:
         legal_name="Agnes Mary Baird",
         preferred_name="Nessie",
         aliases=["Mrs B"],
+        date_of_birth=date(1938, 6, 1),
     )
+
+
+@pytest.fixture
+def carol(org: Any) -> Any:
+    """The consent officer."""
+    return _member(org, "carol", "consent_officer")
+
+
+@pytest.fixture
+def consented(person: Any, carol: Any) -> Any:
+    """Nessie, who has agreed (verbally, witnessed) to her name, photo and story everywhere."""
+    from carepost.consent.services import consent_record
+
+    consent_record(
+        membership=carol,
+        person=person,
+        media=["name", "photo", "story"],
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Shona MacLeod, manager",
+    )
+    return person

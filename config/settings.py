@@ -189,6 +189,12 @@ TASKS = {
     }
 }
 
+# Encryption at rest (evidence files, platform tokens): see carepost/common/crypto.py.
+CAREPOST_ENCRYPTION_KEY = env("CAREPOST_ENCRYPTION_KEY", "") or ""
+if PRODUCTION and not CAREPOST_ENCRYPTION_KEY:
+    raise ImproperlyConfigured("CAREPOST_ENCRYPTION_KEY must be set when CAREPOST_ENV=production.")
+CAREPOST_EVIDENCE_MAX_BYTES = env_int("CAREPOST_EVIDENCE_MAX_BYTES", 15 * 1024 * 1024)
+
 # Photos
 CAREPOST_PHOTO_MAX_BYTES = env_int("CAREPOST_PHOTO_MAX_BYTES", 20 * 1024 * 1024)
 CAREPOST_PHOTO_MAX_PIXELS = env_int("CAREPOST_PHOTO_MAX_PIXELS", 50_000_000)

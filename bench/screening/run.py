@@ -19,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import types
 from pathlib import Path
@@ -46,9 +47,17 @@ def pin_one_core() -> str:
 
 
 def quality() -> None:
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / "carepost-screening-results.jsonl"
-    cmd = [sys.executable, "-m", "carepost.screening.cli", "screen", "--register",
-           str(CORPUS / "register.csv"), "--jsonl", str(CORPUS / "posts.jsonl")]
+    out = Path(tempfile.gettempdir()) / "carepost-screening-results.jsonl"
+    cmd = [
+        sys.executable,
+        "-m",
+        "carepost.screening.cli",
+        "screen",
+        "--register",
+        str(CORPUS / "register.csv"),
+        "--jsonl",
+        str(CORPUS / "posts.jsonl"),
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     with open(out, "w", encoding="utf-8") as handle:
         subprocess.run(cmd, check=True, stdout=handle, env=env)  # noqa: S603
@@ -104,12 +113,10 @@ def presidio_analyzer(full: bool):  # type: ignore[no-untyped-def]
         EmailRecognizer,
         NhsRecognizer,
         PhoneRecognizer,
-        UkNinoRecognizer,
-        UkPostcodeRecognizer,
-    )
-    from presidio_analyzer.predefined_recognizers import (
         UkDrivingLicenceRecognizer,
+        UkNinoRecognizer,
         UkPassportRecognizer,
+        UkPostcodeRecognizer,
         UkVehicleRegistrationRecognizer,
     )
 
@@ -125,24 +132,40 @@ def presidio_analyzer(full: bool):  # type: ignore[no-untyped-def]
     if full:
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp)
         registry.remove_recognizer("PhoneRecognizer")
-        extra = (PhoneRecognizer(supported_regions=("GB",)), UkNinoRecognizer(), UkPostcodeRecognizer(),
-                 UkPassportRecognizer(), UkDrivingLicenceRecognizer(), UkVehicleRegistrationRecognizer())
+        extra = (
+            PhoneRecognizer(supported_regions=("GB",)),
+            UkNinoRecognizer(),
+            UkPostcodeRecognizer(),
+            UkPassportRecognizer(),
+            UkDrivingLicenceRecognizer(),
+            UkVehicleRegistrationRecognizer(),
+        )
     else:
-        extra = (EmailRecognizer(), PhoneRecognizer(supported_regions=("GB",)), NhsRecognizer(),
-                 UkNinoRecognizer(), UkPostcodeRecognizer())
+        extra = (
+            EmailRecognizer(),
+            PhoneRecognizer(supported_regions=("GB",)),
+            NhsRecognizer(),
+            UkNinoRecognizer(),
+            UkPostcodeRecognizer(),
+        )
     for recogniser in extra:
         registry.add_recognizer(recogniser)
     return AnalyzerEngine(registry=registry, nlp_engine=nlp, supported_languages=["en"])
 
 
-PRESIDIO_KINDS = {"EMAIL_ADDRESS": "email", "PHONE_NUMBER": "phone", "UK_NHS": "nhs_number",
-                  "UK_NINO": "ni_number", "UK_POSTCODE": "postcode"}
+PRESIDIO_KINDS = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "UK_NHS": "nhs_number",
+    "UK_NINO": "ni_number",
+    "UK_POSTCODE": "postcode",
+}
 
 
 def presidio_figures(posts: list[dict], full: bool) -> dict[str, float] | None:
     try:
         analyzer = presidio_analyzer(full)
-    except Exception as error:  # noqa: BLE001 - the benchmark reports and goes on
+    except Exception as error:
         print(f"Presidio unavailable: {error}")
         return None
     texts = [p["text"] for p in posts]
@@ -158,7 +181,11 @@ def presidio_figures(posts: list[dict], full: bool) -> dict[str, float] | None:
         rates.append(len(texts) / (time.perf_counter() - start))
     tp = fn = person_tp = person_fn = 0
     for post, found in zip(posts, results, strict=True):
-        kinds = {PRESIDIO_KINDS[r.entity_type] for r in found if r.entity_type in PRESIDIO_KINDS and r.score >= 0.1}
+        kinds = {
+            PRESIDIO_KINDS[r.entity_type]
+            for r in found
+            if r.entity_type in PRESIDIO_KINDS and r.score >= 0.1
+        }
         gold = set(post["expect"]["personal_data"])
         tp += len(gold & kinds)
         fn += len(gold - kinds)
@@ -176,24 +203,33 @@ def main() -> None:
     quality()
     print()
     print(f"## Speed ({pin_one_core()}; median of {RUNS} runs)\n")
-    posts = [json.loads(line) for line in open(CORPUS / "posts.jsonl", encoding="utf-8") if line.strip()]
+    with open(CORPUS / "posts.jsonl", encoding="utf-8") as handle:
+        posts = [json.loads(line) for line in handle if line.strip()]
     texts = [p["text"] for p in posts]
     ours = carepost_speed(texts)
-    configs = {"Presidio no-op NLP, predefined + UK recognisers": presidio_figures(posts, True),
-               "Presidio no-op NLP, trimmed to 5 UK/contact recognisers": presidio_figures(posts, False)}
+    configs = {
+        "Presidio no-op NLP, predefined + UK recognisers": presidio_figures(posts, True),
+        "Presidio no-op NLP, trimmed to 5 UK/contact recognisers": presidio_figures(posts, False),
+    }
     print(f"register: {ours['register_people']} people, built in {ours['register_build_s']:.2f} s")
     print("| engine | posts/s | p50 ms | p95 ms | p99 ms | personal_data recall | person recall |")
     print("|---|---|---|---|---|---|---|")
-    print(f"| carepost.screening (10k register) | {ours['posts_per_s']:.0f} | {ours['p50_ms']:.3f} | "
-          f"{ours['p95_ms']:.3f} | {ours['p99_ms']:.3f} | see score above | see score above |")
+    print(
+        f"| carepost.screening (10k register) | {ours['posts_per_s']:.0f} | {ours['p50_ms']:.3f} | "
+        f"{ours['p95_ms']:.3f} | {ours['p99_ms']:.3f} | see score above | see score above |"
+    )
     for name, theirs in configs.items():
         if theirs:
-            print(f"| {name} | {theirs['posts_per_s']:.0f} | | | | "
-                  f"{theirs['personal_data_recall']:.3f} | {theirs['person_recall']:.3f} |")
+            print(
+                f"| {name} | {theirs['posts_per_s']:.0f} | | | | "
+                f"{theirs['personal_data_recall']:.3f} | {theirs['person_recall']:.3f} |"
+            )
     print()
     for name, theirs in configs.items():
         if theirs:
-            print(f"speed ratio carepost / {name}: {ours['posts_per_s'] / theirs['posts_per_s']:.1f}x")
+            print(
+                f"speed ratio carepost / {name}: {ours['posts_per_s'] / theirs['posts_per_s']:.1f}x"
+            )
     target = "meets" if ours["posts_per_s"] >= 5000 else "MISSES"
     print(f"throughput target (>= 5,000 posts/s): {target}")
 

@@ -21,8 +21,13 @@ def synthetic_people(count: int, seed: int = 4) -> list[RegisterPerson]:
         full = " ".join(p for p in (first, middle, last) if p)
         nickname = first[:3] + "ie" if n % 5 == 0 else ""
         people.append(
-            RegisterPerson(id=f"S{n:05d}", full_name=full, preferred_name=first,
-                           aliases=(nickname,) if nickname else (), service=SERVICES[n % 4])
+            RegisterPerson(
+                id=f"S{n:05d}",
+                full_name=full,
+                preferred_name=first,
+                aliases=(nickname,) if nickname else (),
+                service=SERVICES[n % 4],
+            )
         )
     return people
 

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_worker_drafts_reviewer_approves_and_it_is_published(
-    new_page: Any, alice: Any, rita: Any, website: Any, person: Any, tmp_path: Any
+    new_page: Any, alice: Any, rita: Any, website: Any, consented: Any, tmp_path: Any
 ) -> None:
     photo_file = tmp_path / "garden.jpg"
     photo_file.write_bytes(jpeg_with_gps((800, 600)))

@@ -22,8 +22,18 @@ class User(AbstractUser):
 class Organisation(TimeStampedModel):
     """A tenant. Nothing crosses organisations."""
 
+    class Jurisdiction(models.TextChoices):
+        SCOTLAND = "scotland", "Scotland"
+        ENGLAND_WALES = "england_wales", "England and Wales"
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    jurisdiction = models.CharField(
+        max_length=20,
+        choices=Jurisdiction.choices,
+        default=Jurisdiction.SCOTLAND,
+        help_text="Whose consent law decides who may consent.",
+    )
 
     def __str__(self) -> str:
         return self.name

@@ -6,6 +6,7 @@ Checked when the reviewer approves and again when each publication is sent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from carepost.posts.models import FindingAction, PostRevision, ScreeningFinding
 
@@ -28,7 +29,12 @@ def finding_is_resolved(finding: ScreeningFinding, tagged_person_ids: set[int]) 
     return True
 
 
-def revision_blockers(revision: PostRevision) -> list[Blocker]:
+def revision_blockers(
+    revision: PostRevision, *, channels: list[object] | None = None, at: datetime | None = None
+) -> list[Blocker]:
+    """Everything that stops `revision` going out on `channels` (default: all it names)."""
+    from carepost.consent.gates import revision_consent_checks
+
     blockers: list[Blocker] = []
     if revision.screened_at is None:
         blockers.append(Blocker("not_screened", "This version has not been screened yet."))
@@ -57,6 +63,11 @@ def revision_blockers(revision: PostRevision) -> list[Blocker]:
             )
     if not revision.channels.exists():
         blockers.append(Blocker("no_channels", "Choose at least one channel to publish on."))
+    seen = set()
+    for check in revision_consent_checks(revision, channels=channels, at=at):
+        if not check.status.allowed and check.status.reason not in seen:
+            seen.add(check.status.reason)
+            blockers.append(Blocker(f"consent_{check.status.code}", check.status.reason))
     if not revision.text.strip() and not revision.photos.exists():
         blockers.append(Blocker("empty", "The post has no text and no photos."))
     return blockers

@@ -78,9 +78,7 @@ def _validate(membership: Membership, draft: DraftInput) -> None:
             )
         if p.photo is not None and p.photo.organisation_id != org_id:
             raise PermissionDenied("That photo belongs to another organisation.")
-    if draft.publish_at is not None and draft.publish_at < timezone.now() - timedelta(
-        minutes=1
-    ):
+    if draft.publish_at is not None and draft.publish_at < timezone.now() - timedelta(minutes=1):
         raise ValidationFailed(
             "The publishing time is in the past. Leave it empty to publish on approval."
         )

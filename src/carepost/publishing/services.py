@@ -85,7 +85,9 @@ def _publish_blockers(publication: Publication) -> list[str]:
         reasons.append("This version of the post is no longer the approved one.")
     if post.status not in (PostStatus.APPROVED, PostStatus.PUBLISHED):
         reasons.append(f"The post is {post.get_status_display().lower()}.")
-    reasons.extend(b.message for b in revision_blockers(publication.revision))
+    reasons.extend(
+        b.message for b in revision_blockers(publication.revision, channels=[publication.channel])
+    )
     if publication.channel.status != ChannelStatus.ACTIVE:
         reasons.append(f"The channel {publication.channel.name} is not active.")
     return reasons
@@ -238,7 +240,7 @@ def publication_take_down(
 
 
 def publication_request_take_down(
-    *, publication: Publication, reason: str, actor: object = None
+    *, publication: Publication, reason: str, actor: object = None, enqueue: bool = True
 ) -> Publication:
     """Record the take-down request (it leaves the news page at once) and wake the worker."""
     from carepost.publishing import tasks
@@ -265,7 +267,8 @@ def publication_request_take_down(
             updated_at=now,
         ):
             action = "publication.take_down_requested"
-            enqueue_on_commit(tasks.take_down_publication, publication.pk)
+            if enqueue:
+                enqueue_on_commit(tasks.take_down_publication, publication.pk)
         else:
             raise InvalidTransition(
                 "This publication is not live, so there is nothing to take down."

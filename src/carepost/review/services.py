@@ -8,6 +8,7 @@ from django.utils import timezone
 from carepost.accounts.models import Membership
 from carepost.audit.services import audit_event_record
 from carepost.common.errors import ConflictError, InvalidTransition, ValidationFailed
+from carepost.consent.gates import revision_consent_checks
 from carepost.posts.gates import revision_blockers
 from carepost.posts.models import Post, PostRevision
 from carepost.posts.services import _bump
@@ -97,6 +98,15 @@ def review_approve(
         relied_on = {
             "findings": list(revision.findings.values_list("id", flat=True)),
             "people": list(revision.people.values_list("id", flat=True)),
+            "consent": [
+                {
+                    "person": c.person.pk,
+                    "channel": getattr(c.channel, "pk", None),
+                    "media": c.media,
+                    "records": [r.pk for r in c.status.records],
+                }
+                for c in revision_consent_checks(revision)
+            ],
         }
         Review.objects.filter(pk=review.pk).update(relied_on=relied_on)
         post.approved_revision = revision

@@ -1,9 +1,9 @@
 """carepost.screening: offline, register-aware text screening (no Django import).
 
-    from carepost.screening import screen, Register, RegisterPerson, Policy
-    register = Register.from_csv("register.csv")
-    report = screen("Happy birthday Peggy!", register=register, policy=Policy.default())
-    report.verdict  # "block" | "review" | "pass"
+from carepost.screening import screen, Register, RegisterPerson, Policy
+register = Register.from_csv("register.csv")
+report = screen("Happy birthday Peggy!", register=register, policy=Policy.default())
+report.verdict  # "block" | "review" | "pass"
 """
 
 from .engine import screen

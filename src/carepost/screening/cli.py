@@ -1,7 +1,7 @@
 """The ``carepost`` command line: ``carepost screen ...`` (more subcommands can be added).
 
-    carepost screen [--register FILE.csv] [--policy FILE.toml] [--json] TEXT
-    carepost screen --register FILE.csv --jsonl POSTS.jsonl      # one JSON line per post
+carepost screen [--register FILE.csv] [--policy FILE.toml] [--json] TEXT
+carepost screen --register FILE.csv --jsonl POSTS.jsonl      # one JSON line per post
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ def _readable(report: Report, out: TextIO) -> None:
         out.write("no findings\n")
     for f in report.findings:
         who = f" [{f.person_id}]" if f.person_id else (f" [{f.kind}]" if f.kind else "")
-        out.write(f"- {f.action.upper():6} {f.code}{who} at {f.start}-{f.end} {f.text!r}\n    {f.message}\n")
+        out.write(
+            f"- {f.action.upper():6} {f.code}{who} at {f.start}-{f.end} {f.text!r}\n"
+            f"    {f.message}\n"
+        )
 
 
 def _cmd_screen(args: argparse.Namespace, out: TextIO) -> int:
@@ -73,12 +76,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("screen", help="screen text for risks before publishing")
     p.add_argument("text", nargs="?", metavar="TEXT", help="the text to screen")
-    p.add_argument("--register", type=Path, metavar="FILE.csv",
-                   help="people supported: id,full_name,preferred_name,aliases,service")
+    p.add_argument(
+        "--register",
+        type=Path,
+        metavar="FILE.csv",
+        help="people supported: id,full_name,preferred_name,aliases,service",
+    )
     p.add_argument("--policy", type=Path, metavar="FILE", help="organisation policy (TOML)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--jsonl", metavar="POSTS.jsonl",
-                   help="screen every line {id, text}; print one JSON line per post ('-' = stdin)")
+    p.add_argument(
+        "--jsonl",
+        metavar="POSTS.jsonl",
+        help="screen every line {id, text}; print one JSON line per post ('-' = stdin)",
+    )
     p.set_defaults(handler=_cmd_screen)
     return parser
 

@@ -63,7 +63,9 @@ def screen(text: str, *, register: Register | None = None, policy: Policy | None
         findings += check_voice(doc)
     if policy.check_actions or policy.code_actions:
         findings = [
-            f if (a := policy.action_for(f.check, f.code, f.action)) == f.action else replace(f, action=a)
+            f
+            if (a := policy.action_for(f.check, f.code, f.action)) == f.action
+            else replace(f, action=a)
             for f in findings
         ]
     findings.sort(key=lambda f: (f.start, f.end, f.check, f.person_id or "", f.code))

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (the look-alike table is deliberately full of confusable letters)
 """Normalisation with an offset map back to the original text.
 
 Pipeline (each step keeps track of where every character came from):
@@ -34,10 +35,30 @@ for _pair in _CONFUSABLE_PAIRS.split():
         CONFUSABLES[_pair[0]] = _pair[1]
 
 _SPECIAL = {
-    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss", "æ": "ae",
-    "Æ": "AE", "œ": "oe", "Œ": "OE", "ı": "i", "þ": "th", "ð": "d",
-    "\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2032": "'", "\u00b4": "'", "`": "'",
-    "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2011": "-",
+    "ł": "l",
+    "Ł": "L",
+    "ø": "o",
+    "Ø": "O",
+    "đ": "d",
+    "Đ": "D",
+    "ß": "ss",
+    "æ": "ae",
+    "Æ": "AE",
+    "œ": "oe",
+    "Œ": "OE",
+    "ı": "i",
+    "þ": "th",
+    "ð": "d",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u02bc": "'",
+    "\u2032": "'",
+    "\u00b4": "'",
+    "`": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2010": "-",
+    "\u2011": "-",
 }
 
 _char_cache: dict[str, str] = {}
@@ -72,8 +93,22 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SPACED = re.compile(r"(?<!\w)[^\W\d_](?P<sep>[ .\-])[^\W\d_](?:(?P=sep)[^\W\d_])+(?!\w)")
 # Leetspeak only inside tokens that mix letters with digits or symbols.
 _LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
-_LEET_TABLE = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t",
-                             "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "|": "l"})
+_LEET_TABLE = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+    }
+)
 _HAS_LEET = re.compile(r"[a-z][0-9@$!|]+[a-z]|(?<![\w@$!|])[0-9@$|][a-z]{2}")
 
 
@@ -121,8 +156,10 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
             sep = match.group("sep")
             base = match.start()
             chunk = match.group()
+            # "what a b a s t a r d": a leading lower-case "a" is the article, not a letter
+            skip_first = chunk[0] == "a" and sep == " " and len(chunk) >= 9
             for offset, ch in enumerate(chunk):
-                if ch == sep and offset % 2 == 1:
+                if ch == sep and offset % 2 == 1 and not (skip_first and offset == 1):
                     events.append((base + offset, base + offset + 1, ""))
         events.sort()
     if not events:
@@ -164,8 +201,9 @@ def leet_text(fold: str) -> str:
     def fix(match: re.Match[str]) -> str:
         token = match.group()
         core = token.rstrip("!|")
-        if not _HAS_LEET.search(core):
+        lead = len(core) - len(core.lstrip("@"))  # an @handle keeps its @
+        if not _HAS_LEET.search(core[lead:]):
             return token
-        return core.translate(_LEET_TABLE) + token[len(core):]
+        return core[:lead] + core[lead:].translate(_LEET_TABLE) + token[len(core) :]
 
     return _LEET_TOKEN.sub(fix, fold)

@@ -1,9 +1,9 @@
-"""The register of people supported (and the organisation's services), compiled once for fast matching.
+"""The register of people supported and the organisation's services, compiled for matching.
 
 Build it once per organisation and reuse it for every post::
 
-    register = Register.from_people(people, services=[Service("Oak Lodge", sensitivity="secret",
-                                                              address="15 Birch Avenue, Barrhead G78 1QQ")])
+    oak = Service("Oak Lodge", sensitivity="secret", address="15 Birch Avenue, Barrhead G78 1QQ")
+    register = Register.from_people(people, services=[oak])
 
 Names are matched on tokens of the normalised, lower-cased text. A dict from each form's
 first token to the forms that start with it makes matching one dict look-up per word
@@ -62,7 +62,9 @@ class Service:
 
     def __post_init__(self) -> None:
         if self.sensitivity not in SENSITIVITIES:
-            raise ValueError(f"sensitivity must be one of {SENSITIVITIES}, not {self.sensitivity!r}")
+            raise ValueError(
+                f"sensitivity must be one of {SENSITIVITIES}, not {self.sensitivity!r}"
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,7 @@ class Mention:
 
 
 def name_variants(name: str) -> list[tuple[str, ...]]:
-    """Token sequences for a name: split at apostrophes/hyphens, and joined ("o neill", "oneill")."""
+    """Token sequences for a name, split at apostrophes/hyphens and joined ("o neill", "oneill")."""
     norm, _ = normalise(name)
     fold = fold_text(norm)
     split = tuple(_WORD.findall(fold))
@@ -166,10 +168,10 @@ class Register:
                 self.single_names.add(tokens[0])
         for entries in self.by_first.values():
             entries.sort(key=lambda item: -len(item[0]))
-        for token in self.name_tokens:
-            if len(token) >= 5 and token not in TITLES and token not in common:
-                for variant in deletions(token) | {token}:
-                    self.typo_index.setdefault(variant, set()).add(token)
+        for name_token in self.name_tokens:
+            if len(name_token) >= 5 and name_token not in TITLES and name_token not in common:
+                for deleted in deletions(name_token) | {name_token}:
+                    self.typo_index.setdefault(deleted, set()).add(name_token)
         for service in self.services:
             for name in (service.name, *service.aliases):
                 for variant in name_variants(name):
@@ -196,7 +198,9 @@ class Register:
             if missing:
                 raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
             for row in reader:
-                aliases = tuple(a.strip() for a in (row.get("aliases") or "").split("|") if a.strip())
+                aliases = tuple(
+                    a.strip() for a in (row.get("aliases") or "").split("|") if a.strip()
+                )
                 people.append(
                     RegisterPerson(
                         id=row["id"].strip(),

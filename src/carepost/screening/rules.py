@@ -26,7 +26,9 @@ from .normalise import fold_text, leet_text, normalise
 from .text import Doc
 
 _WORD = re.compile(r"[^\W_]+")
-_MASKED = re.compile(r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])")
+_MASKED = re.compile(
+    r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])"
+)
 _REPEAT = re.compile(r"([a-z])\1\1+")
 
 
@@ -52,7 +54,9 @@ def _key(phrase: str) -> str:
 class Lexicon:
     def __init__(self, data: dict[str, Any], *, leet: bool = True):
         self.leet = leet
-        self.allow: frozenset[str] = frozenset(_key(w) for w in data.get("allow", {}).get("words", []))
+        self.allow: frozenset[str] = frozenset(
+            _key(w) for w in data.get("allow", {}).get("words", [])
+        )
         self.categories: dict[str, Category] = {}
         self.automaton: Any = ahocorasick.Automaton()
         self.single: dict[str, str] = {}
@@ -62,7 +66,9 @@ class Lexicon:
         for name, body in data.items():
             if name == "allow" or not isinstance(body, dict):
                 continue
-            self.categories[name] = Category(name, body.get("label", name), body.get("action", "review"))
+            self.categories[name] = Category(
+                name, body.get("label", name), body.get("action", "review")
+            )
             for word in body.get("words", []):
                 key = _key(word)
                 if not key:
@@ -129,7 +135,8 @@ class Lexicon:
             hits.extend(self._repeated(doc))
         if negatives:
             hits = [
-                h for h in hits
+                h
+                for h in hits
                 if not any(c == h.category and s < h.end and h.start < e for c, s, e in negatives)
             ]
         return hits
@@ -141,9 +148,15 @@ class Lexicon:
         for m in _MASKED.finditer(text):
             word = m.group()
             letters = sum(c.isalpha() for c in word)
-            if len(word) < 3 or letters < 1 or (word.endswith(("*", "#")) and letters == len(word) - 1):
+            if (
+                len(word) < 3
+                or letters < 1
+                or (word.endswith(("*", "#")) and letters == len(word) - 1)
+            ):
                 continue
-            regex = re.compile("".join("[a-z]" if c in "*#" else re.escape(c) for c in word) + r"\Z")
+            regex = re.compile(
+                "".join("[a-z]" if c in "*#" else re.escape(c) for c in word) + r"\Z"
+            )
             for key, category in self.by_length.get(len(word), ()):
                 if regex.match(key):
                     out.append(Hit(category, m.start(), m.end(), "masked"))

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .register import Mention
 
 _TOKEN = re.compile(r"[^\W_]+")
-_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
+_CAMEL = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
 _BOUNDARY = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
 _STRONG = re.compile(r"[.!?\n]")
@@ -56,6 +56,7 @@ class Doc:
         if self._keys is None:
             self._keys = frozenset(t.key for t in self.tokens)
         return self._keys
+
     findings: list[Finding] = field(default_factory=list)
 
     def orig(self, start: int, end: int) -> tuple[int, int, str]:
@@ -64,7 +65,7 @@ class Doc:
         return o_start, o_end, self.text[o_start:o_end]
 
     def token_line(self) -> tuple[str, list[int]]:
-        """" key key key " with the line offset of each token (for phrase automata)."""
+        """ " key key key " with the line offset of each token (for phrase automata)."""
         if self._line is None:
             starts = []
             pos = 1
@@ -125,8 +126,15 @@ def analyse(text: str) -> Doc:
             for part in _CAMEL.finditer(surface):
                 p_start, p_end = start + part.start(), start + part.end()
                 tokens.append(
-                    Token(p_start, p_end, leet[p_start:p_end], _shape(part.group()),
-                          initial and first_part, True, sentence)
+                    Token(
+                        p_start,
+                        p_end,
+                        leet[p_start:p_end],
+                        _shape(part.group()),
+                        initial and first_part,
+                        True,
+                        sentence,
+                    )
                 )
                 first_part = False
         else:

@@ -144,10 +144,10 @@ def test_untagged_person_named_in_text_prevents_approval(
         approve(rita, post)
 
 
-def test_tagged_person_finding_does_not_block(
-    alice: Any, rita: Any, website: Any, person: Any
+def test_tagged_consenting_person_does_not_block(
+    alice: Any, rita: Any, website: Any, consented: Any
 ) -> None:
-    post = submitted(alice, website, text="Happy birthday Nessie!", people=[person])
+    post = submitted(alice, website, text="Happy birthday Nessie!", people=[consented])
     post = approve(rita, post)
     assert post.status == PostStatus.APPROVED
 

@@ -13,7 +13,18 @@ from ..rules import load_lexicon
 from ..text import Doc
 
 VIOLENT = frozenset(
-    "hit punched kicked slapped bit scratched pushed attacked assaulted headbutted".split()
+    [
+        "hit",
+        "punched",
+        "kicked",
+        "slapped",
+        "bit",
+        "scratched",
+        "pushed",
+        "attacked",
+        "assaulted",
+        "headbutted",
+    ]
 )
 
 
@@ -28,9 +39,11 @@ def check_confidential(doc: Doc, register: object = None) -> list[Finding]:
     health_ids = [p for p in doc.personal if p[0] in ("nhs_number", "chi_number")]
     if health_ids and doc.mentions:
         special = load_lexicon("special_category.toml", leet=False)
-        health = [h for h in special.find(doc) if h.category in ("health", "diagnosis", "medication")]
+        health = [
+            h for h in special.find(doc) if h.category in ("health", "diagnosis", "medication")
+        ]
         if health:
-            kind, s, e = health_ids[0]
+            _kind, s, e = health_ids[0]
             spans.append(("care_record", s, e))
     if not spans:
         return []
@@ -44,8 +57,15 @@ def check_confidential(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[category_name]
         start, end, text = doc.orig(s, e)
         findings.append(
-            Finding("confidential", f"confidential.{category.name}", category.action, start, end, text,
-                    f"Confidential ({category.label}). This must not be published; record it "
-                    "through the proper channel instead.")
+            Finding(
+                "confidential",
+                f"confidential.{category.name}",
+                category.action,
+                start,
+                end,
+                text,
+                f"Confidential ({category.label}). This must not be published; record it "
+                "through the proper channel instead.",
+            )
         )
     return findings

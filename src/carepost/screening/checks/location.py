@@ -41,7 +41,9 @@ HOME_CUE = re.compile(
     r"street where|driveway|garden|door)\b",
     re.IGNORECASE,
 )
-STRONG_NOW = re.compile(r"\b(?:right now|just now|live from|currently|at the moment)\b", re.IGNORECASE)
+STRONG_NOW = re.compile(
+    r"\b(?:right now|just now|live from|currently|at the moment)\b", re.IGNORECASE
+)
 WEAK_NOW = re.compile(
     r"\b(?:this (?:morning|afternoon|evening)|today|tonight|until (?:about |around )?\d|"
     r"till (?:about |around )?\d|come (?:and|&|n) (?:say|find|join|see|cheer|wave|buy)|"
@@ -109,8 +111,16 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                             break
                     if s < 0 or e < 0:
                         continue
-                findings.append(_finding(doc, "location.secret_service", "block", s, e,
-                                         f"Reveals where {service} is. Its location is secret."))
+                findings.append(
+                    _finding(
+                        doc,
+                        "location.secret_service",
+                        "block",
+                        s,
+                        e,
+                        f"Reveals where {service} is. Its location is secret.",
+                    )
+                )
 
     sentences = len(doc.sentence_starts)
 
@@ -125,9 +135,17 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
         a, b = sentence_text(index)
         if ORG_CUE.search(norm, a, b) or (not named and ORG_CUE.search(norm)):
             continue
-        findings.append(_finding(doc, "location.address", "review", s, e,
-                                 "A street address linked to the people we support: it shows where "
-                                 "somebody lives or can be found."))
+        findings.append(
+            _finding(
+                doc,
+                "location.address",
+                "review",
+                s,
+                e,
+                "A street address linked to the people we support: it shows where "
+                "somebody lives or can be found.",
+            )
+        )
 
     # streets named near people supported or a home
     address_spans = [(s, e) for kind, s, e in doc.personal if kind == "address"]
@@ -138,37 +156,83 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
         index = doc.sentence_of_offset(s)
         a, b = sentence_text(index)
         if SECRET_PLACE.search(norm, a, b):
-            findings.append(_finding(doc, "location.secret_service", "block", s, e,
-                                     "Names the street of a refuge or children's house."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.secret_service",
+                    "block",
+                    s,
+                    e,
+                    "Names the street of a refuge or children's house.",
+                )
+            )
             continue
         if ORG_CUE.search(norm, a, b):
             continue
         if named or HOME_CUE.search(norm, a, b) or HOME_CUE.search(norm):
-            findings.append(_finding(doc, "location.street", "review", s, e,
-                                     "Names the street where somebody we support lives or can be "
-                                     "found (or where a service is)."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.street",
+                    "review",
+                    s,
+                    e,
+                    "Names the street where somebody we support lives or can be "
+                    "found (or where a service is).",
+                )
+            )
 
     # live check-ins
     for index in range(sentences):
         a, b = sentence_text(index)
         strong = STRONG_NOW.search(fold, a, b)
         if strong and PLACE.search(norm, a, b):
-            findings.append(_finding(doc, "location.live", "review", a, b,
-                                     "Says where people we support are right now. Post it after "
-                                     "you have left."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.live",
+                    "review",
+                    a,
+                    b,
+                    "Says where people we support are right now. Post it after you have left.",
+                )
+            )
             continue
         if WEAK_NOW.search(fold, a, b) and PRESENCE.search(fold, a, b) and PLACE.search(norm, a, b):
-            findings.append(_finding(doc, "location.live", "review", a, b,
-                                     "Says where people we support are right now. Post it after "
-                                     "you have left."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.live",
+                    "review",
+                    a,
+                    b,
+                    "Says where people we support are right now. Post it after you have left.",
+                )
+            )
 
     # schools and hospitals of named people
     if named:
         for m in SCHOOL.finditer(norm):
             s, e = m.span(1)
-            findings.append(_finding(doc, "location.school", "block", s, e,
-                                     "Names the school or college somebody we support attends."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.school",
+                    "block",
+                    s,
+                    e,
+                    "Names the school or college somebody we support attends.",
+                )
+            )
         for m in HOSPITAL.finditer(norm):
-            findings.append(_finding(doc, "location.hospital", "review", m.start(), m.end(),
-                                     "Says where somebody we support can be found now."))
+            findings.append(
+                _finding(
+                    doc,
+                    "location.hospital",
+                    "review",
+                    m.start(),
+                    m.end(),
+                    "Says where somebody we support can be found now.",
+                )
+            )
     return findings

@@ -31,7 +31,14 @@ def check_offensive(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            Finding("offensive", f"offensive.{category.name}", category.action, start, end, text,
-                    f"Offensive language ({category.label}). Posts must not contain it, even quoted.")
+            Finding(
+                "offensive",
+                f"offensive.{category.name}",
+                category.action,
+                start,
+                end,
+                text,
+                f"Offensive language ({category.label}). Posts must not contain it, even quoted.",
+            )
         )
     return findings

@@ -12,6 +12,8 @@ Sinatra") veto it.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ..findings import Finding
 from ..lexicon import english_words, given_names, name_false_friends
 from ..normalise import fold_text, normalise
@@ -19,19 +21,234 @@ from ..register import TITLES, Mention, Register, name_variants
 from ..text import LOWER, TITLE, UPPER, Doc, Token
 
 DETERMINERS = frozenset(
-    ["a", "an", "the", "this", "that", "these", "those", "some", "any", "every", "each", "no", "another", "such", "what", "which", "whose"]
+    [
+        "a",
+        "an",
+        "the",
+        "this",
+        "that",
+        "these",
+        "those",
+        "some",
+        "any",
+        "every",
+        "each",
+        "no",
+        "another",
+        "such",
+        "what",
+        "which",
+        "whose",
+    ]
 )
 VOCATIVE = frozenset(
-    ["congratulations", "congrats", "thanks", "thank", "welcome", "hello", "hi", "hiya", "dear", "meet", "birthday", "happy", "done", "luck", "love", "go", "bye", "cheers", "proud", "hats", "off", "shout", "out", "to", "with", "for", "by", "from", "and", "our", "wee", "big", "lovely", "wonderful", "brilliant", "gorgeous", "amazing", "star"]
+    [
+        "congratulations",
+        "congrats",
+        "thanks",
+        "thank",
+        "welcome",
+        "hello",
+        "hi",
+        "hiya",
+        "dear",
+        "meet",
+        "birthday",
+        "happy",
+        "done",
+        "luck",
+        "love",
+        "go",
+        "bye",
+        "cheers",
+        "proud",
+        "hats",
+        "off",
+        "shout",
+        "out",
+        "to",
+        "with",
+        "for",
+        "by",
+        "from",
+        "and",
+        "our",
+        "wee",
+        "big",
+        "lovely",
+        "wonderful",
+        "brilliant",
+        "gorgeous",
+        "amazing",
+        "star",
+    ]
 )
 NAME_FOLLOWERS = frozenset(
-    ["is", "was", "has", "had", "have", "says", "said", "will", "would", "can", "could", "did", "does", "who", "whose", "loves", "loved", "likes", "liked", "enjoyed", "enjoys", "won", "got", "made", "went", "came", "took", "gave", "turned", "turns", "finished", "started", "joined", "spent", "celebrated", "celebrates", "baked", "cooked", "ran", "led", "painted", "built", "scored", "sang", "danced", "told", "asked", "wants", "wanted", "needs", "needed", "just", "also", "always", "never", "really", "finally", "recently", "hit", "ate", "drank", "fell", "sat", "met", "saw", "wrote", "drew", "read", "put", "set", "cut", "let", "kept", "left", "lost", "paid", "sold", "brought", "bought", "caught", "taught", "thought", "found", "felt", "heard", "held", "knew", "grew", "flew", "threw", "swam", "rang", "sent", "spoke", "stood", "won", "wore", "woke", "became", "began", "chose", "drove", "forgot", "gets", "goes", "keeps", "isn't", "wasn't", "hasn't", "can't", "won't", "didn't", "doesn't", "is's"]
+    [
+        "is",
+        "was",
+        "has",
+        "had",
+        "have",
+        "says",
+        "said",
+        "will",
+        "would",
+        "can",
+        "could",
+        "did",
+        "does",
+        "who",
+        "whose",
+        "loves",
+        "loved",
+        "likes",
+        "liked",
+        "enjoyed",
+        "enjoys",
+        "won",
+        "got",
+        "made",
+        "went",
+        "came",
+        "took",
+        "gave",
+        "turned",
+        "turns",
+        "finished",
+        "started",
+        "joined",
+        "spent",
+        "celebrated",
+        "celebrates",
+        "baked",
+        "cooked",
+        "ran",
+        "led",
+        "painted",
+        "built",
+        "scored",
+        "sang",
+        "danced",
+        "told",
+        "asked",
+        "wants",
+        "wanted",
+        "needs",
+        "needed",
+        "just",
+        "also",
+        "always",
+        "never",
+        "really",
+        "finally",
+        "recently",
+        "hit",
+        "ate",
+        "drank",
+        "fell",
+        "sat",
+        "met",
+        "saw",
+        "wrote",
+        "drew",
+        "read",
+        "put",
+        "set",
+        "cut",
+        "let",
+        "kept",
+        "left",
+        "lost",
+        "paid",
+        "sold",
+        "brought",
+        "bought",
+        "caught",
+        "taught",
+        "thought",
+        "found",
+        "felt",
+        "heard",
+        "held",
+        "knew",
+        "grew",
+        "flew",
+        "threw",
+        "swam",
+        "rang",
+        "sent",
+        "spoke",
+        "stood",
+        "won",
+        "wore",
+        "woke",
+        "became",
+        "began",
+        "chose",
+        "drove",
+        "forgot",
+        "gets",
+        "goes",
+        "keeps",
+        "isn't",
+        "wasn't",
+        "hasn't",
+        "can't",
+        "won't",
+        "didn't",
+        "doesn't",
+        "is's",
+    ]
 )
 OBJECTS = frozenset(
-    ["her", "his", "him", "their", "them", "the", "a", "an", "my", "our", "your", "everyone", "everybody", "every", "it", "this", "that", "all", "us", "me"]
+    [
+        "her",
+        "his",
+        "him",
+        "their",
+        "them",
+        "the",
+        "a",
+        "an",
+        "my",
+        "our",
+        "your",
+        "everyone",
+        "everybody",
+        "every",
+        "it",
+        "this",
+        "that",
+        "all",
+        "us",
+        "me",
+    ]
 )
 MONTH_BEFORE = frozenset(
-    ["in", "of", "on", "since", "until", "till", "by", "during", "early", "late", "mid", "next", "last", "this", "from", "through", "throughout", "before", "after", "every", "each"]
+    [
+        "in",
+        "of",
+        "on",
+        "since",
+        "until",
+        "till",
+        "by",
+        "during",
+        "early",
+        "late",
+        "mid",
+        "next",
+        "last",
+        "this",
+        "from",
+        "through",
+        "throughout",
+        "before",
+        "after",
+        "every",
+        "each",
+    ]
 )
 CONNECTORS = frozenset(("and", "&", "or"))
 
@@ -137,7 +354,12 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
         key = keys[i]
         entries = by_first.get(key)
         suffix = False
-        if entries is None and key.endswith("s") and len(key) > 3 and key[:-1] in register.single_names:
+        if (
+            entries is None
+            and key.endswith("s")
+            and len(key) > 3
+            and key[:-1] in register.single_names
+        ):
             entries = [e for e in by_first.get(key[:-1], []) if len(e[0]) == 1]
             suffix = True
         matched = False
@@ -156,8 +378,9 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
                         break
                 if not ok:
                     continue
-                if any(len(t) == 1 and tokens[i + k].shape != UPPER
-                       for k, t in enumerate(form_tokens)):
+                if any(
+                    len(t) == 1 and tokens[i + k].shape != UPPER for k, t in enumerate(form_tokens)
+                ):
                     continue
                 cand = _Candidate(i, i + length - 1, forms, any(typos[i : i + length]))
                 if length == 1:
@@ -180,8 +403,16 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
         start, end = tokens[cand.first].start, tokens[cand.last].end
         for form in cand.forms:
             mentions.append(
-                Mention(form.person_id, start, end, form.kind, cand.first, cand.last,
-                        cand.typo, tokens[cand.first].tag)
+                Mention(
+                    form.person_id,
+                    start,
+                    end,
+                    form.kind,
+                    cand.first,
+                    cand.last,
+                    cand.typo,
+                    tokens[cand.first].tag,
+                )
             )
     mentions.extend(_lowercase_tags(doc, register, mentions))
     return mentions
@@ -258,7 +489,9 @@ def _quoted_title(doc: Doc, register: Register, i: int) -> bool:
     token = tokens[i]
     before = doc.norm[tokens[i - 1].end if i else 0 : token.start]
     after = doc.norm[token.end : tokens[i + 1].start if i + 1 < len(tokens) else len(doc.norm)]
-    if not (before.endswith(("'", '"')) and after.startswith(("'", '"')) and not after.startswith("'s")):
+    if not (
+        before.endswith(("'", '"')) and after.startswith(("'", '"')) and not after.startswith("'s")
+    ):
         return False
     neighbours = [tokens[k].key for k in (i - 1, i + 1) if 0 <= k < len(tokens)]
     return not any(key in register.name_tokens for key in neighbours)
@@ -270,9 +503,7 @@ def _month_context(doc: Doc, i: int) -> bool:
         prev = tokens[i - 1]
         if prev.key in MONTH_BEFORE or prev.key.isdigit() or prev.key[:-2].isdigit():
             return True
-    if i + 1 < len(tokens) and tokens[i + 1].key.isdigit():
-        return True
-    return False
+    return i + 1 < len(tokens) and tokens[i + 1].key.isdigit()
 
 
 def _evidence(doc: Doc, register: Register, i: int) -> bool:
@@ -290,12 +521,14 @@ def _evidence(doc: Doc, register: Register, i: int) -> bool:
             after = tokens[i + 2]
             if not after.initial and after.key in OBJECTS:
                 return True
-        if nxt.key in ("from", "at") and i + 2 < len(tokens) and tokens[i + 2].key in register.service_tokens:
+        if (
+            nxt.key in ("from", "at")
+            and i + 2 < len(tokens)
+            and tokens[i + 2].key in register.service_tokens
+        ):
             return True
     prev = _same_sentence_neighbour(doc, i, -1)
-    if prev is not None and prev.key in VOCATIVE and prev.key not in CONNECTORS:
-        return True
-    return False
+    return prev is not None and prev.key in VOCATIVE and prev.key not in CONNECTORS
 
 
 def _propagate(doc: Doc, candidates: list[_Candidate]) -> None:
@@ -304,13 +537,15 @@ def _propagate(doc: Doc, candidates: list[_Candidate]) -> None:
     changed = True
     while changed:
         changed = False
-        for a, b in zip(candidates, candidates[1:], strict=False):
+        for a, b in pairwise(candidates):
             if {a.decision, b.decision} != {0, 1}:
                 continue
             between = tokens[a.last + 1 : b.first]
             gap_text = doc.norm[tokens[a.last].end : tokens[b.first].start]
-            if len(between) <= 1 and all(t.key in CONNECTORS for t in between) and (
-                between or "," in gap_text
+            if (
+                len(between) <= 1
+                and all(t.key in CONNECTORS for t in between)
+                and (between or "," in gap_text)
             ):
                 a.decision = b.decision = 1
                 changed = True
@@ -343,7 +578,9 @@ def _lowercase_tags(doc: Doc, register: Register, found: list[Mention]) -> list[
                         if (s, form.person_id) in seen:
                             continue
                         seen.add((s, form.person_id))
-                        extra.append(Mention(form.person_id, s, s + size, form.kind, 0, 0, False, True))
+                        extra.append(
+                            Mention(form.person_id, s, s + size, form.kind, 0, 0, False, True)
+                        )
     return extra
 
 

@@ -14,10 +14,10 @@ from ..text import Doc
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
 # Ten digits in the usual groupings (3-3-4, 6-4, or run together).
-TEN_DIGITS = re.compile(r"(?<![\w+\-/.])(\d{3}[ -]?\d{3}[ -]?\d{4}|\d{6}[ -]?\d{4})(?![\w/]|[.,]\d)")
-PHONE = re.compile(
-    r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d \-()]{7,14}\d(?![\w])"
+TEN_DIGITS = re.compile(
+    r"(?<![\w+\-/.])(\d{3}[ -]?\d{3}[ -]?\d{4}|\d{6}[ -]?\d{4})(?![\w/]|[.,]\d)"
 )
+PHONE = re.compile(r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d \-()]{7,14}\d(?![\w])")
 POSTCODE = re.compile(
     r"(?<![\w-])((?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
     r"\s?[0-9][ABD-HJLNP-UW-Z]{2})(?![\w-])",
@@ -74,9 +74,11 @@ MESSAGES = {
     "postcode": "A full postcode. It can show where somebody lives.",
     "address": "A street address. It can show where somebody lives or can be found.",
     "nhs_number": "An NHS number (valid check digit). Health identifiers must never be posted.",
-    "chi_number": "A CHI number (valid date and check digit). Health identifiers must never be posted.",
+    "chi_number": "A CHI number (valid date and check digit). "
+    "Health identifiers must never be posted.",
     "ni_number": "A National Insurance number. It must never be posted.",
-    "date_of_birth": "A date of birth. Share an age or a birthday only with consent, never the full date.",
+    "date_of_birth": "A date of birth. Share an age or a birthday only with consent, "
+    "never the full date.",
 }
 
 
@@ -186,7 +188,15 @@ def check_personal_data(doc: Doc) -> list[Finding]:
     for kind, s, e in doc.personal:
         start, end, text = doc.orig(s, e)
         findings.append(
-            Finding("personal_data", f"personal_data.{kind}", KIND_ACTIONS[kind], start, end, text,
-                    MESSAGES[kind], kind=kind)
+            Finding(
+                "personal_data",
+                f"personal_data.{kind}",
+                KIND_ACTIONS[kind],
+                start,
+                end,
+                text,
+                MESSAGES[kind],
+                kind=kind,
+            )
         )
     return findings

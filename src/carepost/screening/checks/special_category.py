@@ -72,9 +72,15 @@ def check_special_category(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            Finding("special_category", f"special_category.{category.name}", category.action, start,
-                    end, text,
-                    f"Reveals {category.label} information about someone who can be identified. "
-                    "This needs their explicit consent, or take it out.")
+            Finding(
+                "special_category",
+                f"special_category.{category.name}",
+                category.action,
+                start,
+                end,
+                text,
+                f"Reveals {category.label} information about someone who can be identified. "
+                "This needs their explicit consent, or take it out.",
+            )
         )
     return findings

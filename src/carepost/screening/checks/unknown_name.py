@@ -12,8 +12,34 @@ from ..lexicon import english_words, given_names
 from ..register import TITLES, Register
 from ..text import TITLE, UPPER, Doc
 
-EXTRA_TITLES = frozenset(("father", "sister", "brother", "rev", "reverend", "professor", "prof", "sir",
-                          "dame", "lady", "lord", "councillor", "cllr", "nurse", "uncle", "auntie", "aunt"))
+EXTRA_TITLES = frozenset(
+    (
+        "father",
+        "sister",
+        "brother",
+        "rev",
+        "reverend",
+        "professor",
+        "prof",
+        "sir",
+        "dame",
+        "lady",
+        "lord",
+        "councillor",
+        "cllr",
+        "nurse",
+        "uncle",
+        "auntie",
+        "aunt",
+    )
+)
+
+
+_MONTHS_AND_DAYS = (
+    "january february march april may june july august september october november december",
+    "monday tuesday wednesday thursday friday saturday sunday christmas easter",
+)
+NOT_NAMES = frozenset(word for line in _MONTHS_AND_DAYS for word in line.split())
 
 
 def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
@@ -35,7 +61,12 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
             continue
         key = tok.key
         is_title = key in TITLES or key in EXTRA_TITLES
-        is_given = key in names and key not in common and key not in register.service_tokens
+        is_given = (
+            key in names
+            and key not in common
+            and key not in NOT_NAMES
+            and key not in register.service_tokens
+        )
         if not (is_title or is_given):
             i += 1
             continue
@@ -53,15 +84,39 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
         if is_title and j == i:
             i += 1
             continue
-        if j > i and all(tokens[k].key in common and tokens[k].key not in names for k in range(i + 1, j + 1)) and not is_title:
+        if (
+            j > i
+            and all(
+                tokens[k].key in common and tokens[k].key not in names for k in range(i + 1, j + 1)
+            )
+            and not is_title
+        ):
             j = i
         start, end, text = doc.orig(tok.start, tokens[j].end)
         if j > i:
-            findings.append(Finding("unknown_name", "unknown_name.full_name", "review", start, end, text,
-                                    "Looks like a person's full name that is not on the register. "
-                                    "Staff, volunteers and visitors need consent to be named too."))
+            findings.append(
+                Finding(
+                    "unknown_name",
+                    "unknown_name.full_name",
+                    "review",
+                    start,
+                    end,
+                    text,
+                    "Looks like a person's full name that is not on the register. "
+                    "Staff, volunteers and visitors need consent to be named too.",
+                )
+            )
         else:
-            findings.append(Finding("unknown_name", "unknown_name.first_name", "warn", start, end, text,
-                                    "Looks like a first name of someone not on the register."))
+            findings.append(
+                Finding(
+                    "unknown_name",
+                    "unknown_name.first_name",
+                    "warn",
+                    start,
+                    end,
+                    text,
+                    "Looks like a first name of someone not on the register.",
+                )
+            )
         i = j + 1
     return findings

@@ -20,8 +20,15 @@ def check_voice(doc: Doc) -> list[Finding]:
     for m in OPINION.finditer(doc.norm):
         start, end, text = doc.orig(*m.span())
         findings.append(
-            Finding("voice", "voice.personal_opinion", "warn", start, end, text,
-                    "Personal opinion. Posts speak for the organisation: keep to facts, or say "
-                    "whose view it is.")
+            Finding(
+                "voice",
+                "voice.personal_opinion",
+                "warn",
+                start,
+                end,
+                text,
+                "Personal opinion. Posts speak for the organisation: keep to facts, or say "
+                "whose view it is.",
+            )
         )
     return findings

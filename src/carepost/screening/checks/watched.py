@@ -66,8 +66,15 @@ def check_watched(doc: Doc, matcher: Any) -> list[Finding]:
             category = term.category
             check = category if category in EXTENDABLE else "watched_term"
             findings.append(
-                Finding(check, f"{check}.watched" if check != "watched_term" else f"watched_term.{category}",
-                        term.action, start, end, text,
-                        f"Your organisation asks for a check of posts mentioning '{term.term}' ({category}).")
+                Finding(
+                    check,
+                    f"{check}.watched" if check != "watched_term" else f"watched_term.{category}",
+                    term.action,
+                    start,
+                    end,
+                    text,
+                    f"Your organisation asks for a check of posts mentioning '{term.term}' "
+                    f"({category}).",
+                )
             )
     return findings

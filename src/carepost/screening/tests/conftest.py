@@ -5,8 +5,12 @@ import pytest
 from carepost.screening import Register, RegisterPerson, Service
 
 PEOPLE = [
-    RegisterPerson("P01", "Rose Catherine McAllister", "Rose", ("Mrs Mac", "Rosie"), "Braeview House"),
-    RegisterPerson("P02", "William James Hendry", "Will", ("Willie", "Mr Hendry"), "Braeview House"),
+    RegisterPerson(
+        "P01", "Rose Catherine McAllister", "Rose", ("Mrs Mac", "Rosie"), "Braeview House"
+    ),
+    RegisterPerson(
+        "P02", "William James Hendry", "Will", ("Willie", "Mr Hendry"), "Braeview House"
+    ),
     RegisterPerson("P03", "Margaret Anne Docherty", "Peggy", ("Mrs D", "Maggie"), "Braeview House"),
     RegisterPerson("P04", "Grace Elizabeth O'Neill", "Grace", ("Gracie",), "Braeview House"),
     RegisterPerson("P07", "May Isobel Robertson", "May", ("Wee May",), "Braeview House"),
@@ -24,5 +28,7 @@ PEOPLE = [
 def register() -> Register:
     return Register.from_people(
         PEOPLE,
-        services=[Service("Oak Lodge", sensitivity="secret", address="15 Birch Avenue, Barrhead G78 1QQ")],
+        services=[
+            Service("Oak Lodge", sensitivity="secret", address="15 Birch Avenue, Barrhead G78 1QQ")
+        ],
     )

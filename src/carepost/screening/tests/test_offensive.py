@@ -39,7 +39,17 @@ def test_each_offensive_category_is_caught(text, category):
 
 @pytest.mark.parametrize(
     "text",
-    ["f*ck this", "c**t", "sh1t weather", "b!tch", "sh\u0456te", "f\u200buck off", "s h i t day", "fuuuuck", "P@ki"],
+    [
+        "f*ck this",
+        "c**t",
+        "sh1t weather",
+        "b!tch",
+        "sh\u0456te",
+        "f\u200buck off",
+        "s h i t day",
+        "fuuuuck",
+        "P@ki",
+    ],
 )
 def test_obfuscated_offensive_words_are_caught(text):
     assert codes(text)

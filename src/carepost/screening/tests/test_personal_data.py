@@ -38,7 +38,14 @@ def test_an_outward_code_alone_is_not_a_postcode():
 
 
 @pytest.mark.parametrize(
-    "text", ["0141 496 0123", "+44 7700 900123", "(01224) 555 123", "07911123456", "\uff10\uff11\uff14\uff11 \uff14\uff19\uff16 \uff10\uff15\uff17\uff12"]
+    "text",
+    [
+        "0141 496 0123",
+        "+44 7700 900123",
+        "(01224) 555 123",
+        "07911123456",
+        "\uff10\uff11\uff14\uff11 \uff14\uff19\uff16 \uff10\uff15\uff17\uff12",
+    ],
 )
 def test_uk_phone_numbers_are_found_in_any_format(text):
     assert kinds(f"Call {text} today") == ["phone"]

@@ -14,15 +14,25 @@ from django.db import close_old_connections, connection
 from carepost.publishing.services import outbox_sweep
 
 logger = logging.getLogger("carepost.worker")
+# Consent expires by the day: checking every fourth round (a minute by default) is plenty.
+CONSENT_SWEEP_EVERY = 4
 
 
 def _sweep_forever(interval: int, stop: threading.Event) -> None:
+    from carepost.consent.reminders import review_digests_send
+    from carepost.consent.takedown import consent_expiry_sweep
+
+    rounds = 0
     while not stop.wait(interval):
+        rounds += 1
         try:
             close_old_connections()
             counts = outbox_sweep()
+            if rounds % CONSENT_SWEEP_EVERY == 1:
+                counts["consent_take_downs"] = consent_expiry_sweep()
+                counts["review_digests"] = review_digests_send()
             if any(counts.values()):
-                logger.info("Outbox sweep: %s", counts)
+                logger.info("Sweep: %s", counts)
         except Exception:  # keep sweeping: one bad round must not stop recovery
             logger.exception("Outbox sweep failed")
         finally:
