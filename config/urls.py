@@ -8,6 +8,7 @@ urlpatterns = [
     path("review/", include("carepost.review.urls")),
     path("publications/", include("carepost.publishing.urls")),
     path("news/", include("carepost.publishing.news_urls")),
+    path("consent/", include("carepost.consent.urls")),
     path("boundaries/", include("carepost.boundaries.urls")),
     path("policies/", include("carepost.policies.urls")),
     path("learning/", include("carepost.learning.urls")),

@@ -26,12 +26,12 @@ REQUESTERS: dict[str, str] = {
     "other": "Someone else",
 }
 KNEW_BEFORE: dict[str, str] = {
-    "yes": "Yes, I knew them before",
     "no": "No, I only know them through work",
+    "yes": "Yes, I knew them before",
 }
 CHILD: dict[str, str] = {
-    "yes": "Yes, they are under 18",
     "no": "No, they are an adult",
+    "yes": "Yes, they are under 18",
     "unsure": "I am not sure",
 }
 PLATFORMS: dict[str, str] = {
@@ -181,28 +181,36 @@ FALLBACK_RULE = Rule(
     notify_manager=True,
     advice="Decline for now and talk to your line manager, who can help you decide "
     "({code:boundaries}, {code:suitability}).",
-    steps=("Do not accept the request yet.", "Your line manager will be told when you record this."),
+    steps=(
+        "Do not accept the request yet.",
+        "Your line manager will be told when you record this.",
+    ),
     codes=("boundaries", "suitability"),
     suggested_outcome="declined",
 )
 
-_CODE = re.compile(r"\{code:([a-z_]+)\}")
-_NAME_AT_START = re.compile(r"(^|[.!?]\s+)\{name\}")
+_PLACEHOLDER = re.compile(r"(^|[.!?]\s+)?\{(name|official_channels|code:[a-z_]+)\}")
 
 
 def render_text(
     text: str, *, name: str, default_name: str, official_channels: str, edition: Edition
 ) -> str:
-    """Fill in {name}, {official_channels} and {code:key}. Nothing else is interpreted."""
+    """Fill in {name}, {official_channels} and {code:key} in one pass, so nothing typed by
+    a worker (a name) is ever interpreted. A name that starts a sentence gets a capital."""
     who = name.strip() or default_name
-    text = _NAME_AT_START.sub(lambda m: m.group(1) + who[:1].upper() + who[1:], text)
-    text = text.replace("{name}", who).replace("{official_channels}", official_channels)
 
-    def code(m: re.Match[str]) -> str:
-        citation = edition.codes.get(m.group(1))
-        return citation.label if citation else "the Codes of Practice"
+    def fill(m: re.Match[str]) -> str:
+        before, key = m.group(1) or "", m.group(2)
+        if key == "name":
+            value = who[:1].upper() + who[1:] if m.group(1) is not None else who
+        elif key == "official_channels":
+            value = official_channels
+        else:
+            citation = edition.codes.get(key.removeprefix("code:"))
+            value = citation.label if citation else "the Codes of Practice"
+        return before + value
 
-    return _CODE.sub(code, text)
+    return _PLACEHOLDER.sub(fill, text)
 
 
 def recommend(answers: Answers, policy: Policy) -> Recommendation:
@@ -296,8 +304,8 @@ def policy_from_document(doc: Mapping[str, Any]) -> Policy:
         outcome = r.get("suggested_outcome") or ""
         if outcome and outcome not in OUTCOMES:
             raise PolicyError(f"Rule '{key}': unknown suggested outcome '{outcome}'.")
-        codes = tuple(r.get("codes") or ())
-        unknown_codes = [c for c in codes if not any(c in e.codes for e in editions.values())]
+        rule_codes = tuple(r.get("codes") or ())
+        unknown_codes = [c for c in rule_codes if not any(c in e.codes for e in editions.values())]
         if unknown_codes:
             raise PolicyError(f"Rule '{key}': unknown code(s) {', '.join(unknown_codes)}.")
         rules.append(
@@ -309,7 +317,7 @@ def policy_from_document(doc: Mapping[str, Any]) -> Policy:
                 notify_manager=bool(r.get("notify_manager")),
                 advice=_text(r, "advice", f"Rule '{key}'"),
                 steps=tuple(str(s) for s in r.get("steps") or ()),
-                codes=codes,
+                codes=rule_codes,
                 reply=reply,
                 suggested_outcome=outcome,
             )

@@ -251,9 +251,9 @@ def _declarations(organisation: Organisation) -> QuerySet[Declaration]:
         .prefetch_related(
             Prefetch(
                 "plans",
-                queryset=DeclarationPlan.objects.select_related(
-                    "agreed_by__user", "read"
-                ).order_by("number"),
+                queryset=DeclarationPlan.objects.select_related("agreed_by__user", "read").order_by(
+                    "number"
+                ),
             )
         )
         .order_by("-created_at", "-pk")
@@ -320,9 +320,13 @@ def team_declarations(
     return rows
 
 
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "the"})
+
+
 def _name_tokens(text: str) -> set[str]:
+    """Lower-case words without accents; initials and titles are not enough to match on."""
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return {t for t in re.split(r"[^a-z]+", text) if len(t) > 1}
+    return {t for t in re.split(r"[^a-z]+", text) if len(t) > 1 and t not in _TITLES}
 
 
 def person_matches_name(person: Person, name: str) -> bool:
@@ -363,18 +367,19 @@ def team_referral_matches(*, membership: Membership) -> list[tuple[DeclarationRo
 @dataclass
 class CheckupStatus:
     last: PrivacyCheckup | None
+    joined: date
     interval_days: int
     today: date
 
     @property
-    def next_due(self) -> date | None:
-        if self.last is None:
-            return None
-        return timezone.localdate(self.last.created_at) + timedelta(days=self.interval_days)
+    def next_due(self) -> date:
+        """A cycle after the last check-up (or after joining, if there has been none)."""
+        start = timezone.localdate(self.last.created_at) if self.last else self.joined
+        return start + timedelta(days=self.interval_days)
 
     @property
     def due(self) -> bool:
-        return self.next_due is None or self.next_due <= self.today
+        return self.next_due <= self.today
 
 
 def checkup_status(*, membership: Membership) -> CheckupStatus:
@@ -386,7 +391,10 @@ def checkup_status(*, membership: Membership) -> CheckupStatus:
         .first()
     )
     return CheckupStatus(
-        last=last, interval_days=policy.checkup_interval_days, today=timezone.localdate()
+        last=last,
+        joined=timezone.localdate(membership.created_at),
+        interval_days=policy.checkup_interval_days,
+        today=timezone.localdate(),
     )
 
 
@@ -572,3 +580,12 @@ def notifications_unsent(*, older_than_minutes: int = 10) -> QuerySet[Notificati
     """Notices never picked up (for example the task was lost): safe to enqueue again."""
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     return Notification.objects.filter(claimed_at__isnull=True, created_at__lt=cutoff)
+
+
+def recommendation_for(
+    *, membership: Membership, answers: rules.Answers
+) -> tuple[int, rules.Recommendation]:
+    """What the decision aid says for these answers, under the organisation's policy."""
+    require_staff(membership)
+    version, policy = policy_for(organisation=membership.organisation)
+    return version, rules.recommend(answers, policy)

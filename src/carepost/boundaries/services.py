@@ -70,6 +70,11 @@ def _notify(
     return notification
 
 
+def _fresh(worker_id: int) -> Membership:
+    """The worker's membership as it is now (their line manager may have changed)."""
+    return Membership.objects.get(pk=worker_id)
+
+
 def _check_person(membership: Membership, person: Person | None) -> None:
     if person is not None and person.organisation_id != membership.organisation_id:
         raise PermissionDenied("That person is supported by another organisation.")
@@ -171,7 +176,7 @@ def connection_request_mark_seen(
 ) -> ConnectionRequestSeen:
     if request.organisation_id != membership.organisation_id:
         raise PermissionDenied("That connection request belongs to another organisation.")
-    if not selectors.manages(membership, request.worker):
+    if not selectors.manages(membership, _fresh(request.worker_id)):
         raise PermissionDenied("Only the worker's line manager can mark this as seen.")
     if ConnectionRequestSeen.objects.filter(request=request).exists():
         raise InvalidTransition("This has already been marked as seen.")
@@ -212,8 +217,7 @@ def declaration_create(
     referral_name = referral_name.strip()
     if (person is None) == (not referral_name):
         raise ValidationFailed(
-            "Choose the person from the list, or give the name of someone not yet on it "
-            "(not both)."
+            "Choose the person from the list, or give the name of someone not yet on it (not both)."
         )
     if relationship not in Relationship.values:
         raise ValidationFailed("Please say how you know them.")
@@ -275,7 +279,7 @@ def declaration_create(
 def _manager_check(membership: Membership, declaration: Declaration) -> None:
     if declaration.organisation_id != membership.organisation_id:
         raise PermissionDenied("That declaration belongs to another organisation.")
-    if not selectors.manages(membership, declaration.worker):
+    if not selectors.manages(membership, _fresh(declaration.worker_id)):
         raise PermissionDenied("Only the worker's line manager can do this.")
 
 
@@ -432,7 +436,7 @@ def declaration_link_person(
         raise PermissionDenied("That declaration belongs to another organisation.")
     _check_person(membership, person)
     if declaration.worker_id != membership.pk and not selectors.manages(
-        membership, declaration.worker
+        membership, _fresh(declaration.worker_id)
     ):
         raise PermissionDenied("Only the worker or their line manager can link this.")
     if declaration.person_id is not None or not declaration.referral_name:

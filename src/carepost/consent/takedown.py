@@ -80,6 +80,23 @@ def person_publications_recheck(*, person_id: int, reason: str) -> list[Publicat
     return done
 
 
+def take_down_everywhere(*, person: Person, reason: str, actor: object = None) -> list[Publication]:
+    """Take down every live publication featuring the person, whatever their consent says."""
+    requested = []
+    for publication in live_publications_featuring(person):
+        try:
+            publication_request_take_down(
+                publication=publication, reason=reason, actor=actor, enqueue=False
+            )
+        except Exception:
+            logger.info("Publication %s was already being taken down", publication.pk)
+            continue
+        requested.append(publication)
+    for publication in requested:
+        publication_take_down_execute(publication_id=publication.pk)
+    return requested
+
+
 def consent_expiry_sweep() -> int:
     """Take down live publications whose people's consent has lapsed since they went out."""
     publications = list(

@@ -131,8 +131,128 @@ def demo_load() -> list[DemoLogin]:
                 aliases=aliases,
                 date_of_birth=date(year, 6, 1),
             )
+        _demo_consents(org, members["fiona"])
     _demo_posts(org, members)
     return STAFF
+
+
+def _demo_consents(org: Organisation, officer: Membership) -> None:
+    """A register that shows each rule: self-consent, a welfare attorney, next of kin only,
+    an override, a consent due for review, a looked-after child and a children's hearing."""
+    from carepost.consent import services as consent
+
+    def person(preferred: str) -> Person:
+        return Person.objects.get(organisation=org, preferred_name=preferred)
+
+    today = timezone.localdate()
+    everything = ["name", "photo", "story"]
+    for name in ("Donnie", "Isa", "Rab", "Catriona", "Callan", "Elspeth"):
+        consent.consent_record(
+            membership=officer,
+            person=person(name),
+            media=everything,
+            all_public_channels=True,
+            method="verbal_witnessed",
+            witness="Shona MacLeod, line manager",
+            persons_own_view="Happy to be in photos of activities.",
+        )
+    nessie = person("Nessie")
+    consent.capacity_decision_record(
+        membership=officer,
+        person=nessie,
+        outcome="lacks_capacity",
+        assessed_on=today - timedelta(days=90),
+        assessed_by="Dr R. Kaur, GP",
+        review_on=today + timedelta(days=275),
+    )
+    attorney = consent.representative_record(
+        membership=officer,
+        person=nessie,
+        name="Margaret Baird",
+        relationship="Daughter",
+        authority="welfare_attorney",
+        covers_publicity=True,
+        valid_from=date(2019, 3, 1),
+        evidence_reference="OPG registration W123456",
+    )
+    consent.consent_record(
+        membership=officer,
+        person=nessie,
+        representative=attorney,
+        media=everything,
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Fiona Grant",
+        persons_own_view="Nessie smiled and nodded when shown garden club photos.",
+    )
+    archie = person("Archie")
+    consent.capacity_decision_record(
+        membership=officer,
+        person=archie,
+        outcome="lacks_capacity",
+        assessed_on=today - timedelta(days=30),
+        assessed_by="Dr R. Kaur, GP",
+    )
+    consent.representative_record(
+        membership=officer,
+        person=archie,
+        name="John Ross",
+        relationship="Son (next of kin)",
+        authority="consulted_only",
+        covers_publicity=False,
+        valid_from=date(2020, 1, 1),
+    )
+    jessie = person("Jessie")
+    consent.person_update(
+        membership=officer,
+        person=jessie,
+        legal_name=jessie.legal_name,
+        preferred_name=jessie.preferred_name,
+        aliases=jessie.aliases,
+        date_of_birth=jessie.date_of_birth,
+        service=jessie.service,
+        flags={"do_not_photograph": True},
+    )
+    consent.consent_record(
+        membership=officer,
+        person=person("Hamish"),
+        media=["name", "story"],
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Shona MacLeod",
+        valid_from=today - timedelta(days=345),
+        valid_until=today + timedelta(days=20),
+    )
+    lewis = person("Lewis")
+    consent.person_update(
+        membership=officer,
+        person=lewis,
+        legal_name=lewis.legal_name,
+        preferred_name=lewis.preferred_name,
+        aliases=lewis.aliases,
+        date_of_birth=lewis.date_of_birth,
+        service=lewis.service,
+        flags={"looked_after": True},
+    )
+    consent.consent_record(
+        membership=officer,
+        person=lewis,
+        media=["name"],
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Rowan House manager",
+    )
+    skye = person("Skye")
+    consent.person_update(
+        membership=officer,
+        person=skye,
+        legal_name=skye.legal_name,
+        preferred_name=skye.preferred_name,
+        aliases=skye.aliases,
+        date_of_birth=skye.date_of_birth,
+        service=skye.service,
+        flags={"looked_after": True, "childrens_hearing": True},
+    )
 
 
 def _draft(
@@ -190,6 +310,17 @@ def _demo_posts(org: Organisation, m: dict[str, Membership]) -> None:
         alt="Raised garden beds with young plants in the sun",
     )
     _approve(_submit(p, aileen), morag)
+    _send_all(p)
+
+    # Published, featuring someone who agreed.
+    p = _draft(
+        org,
+        callum,
+        "Donnie won the Braeburn House quiz again on Friday. Nobody knows more about "
+        "the 1966 World Cup!",
+        people=("Donnie",),
+    )
+    _approve(_submit(p, callum), morag)
     _send_all(p)
 
     # Published, then taken down by a reviewer.

@@ -72,7 +72,9 @@ def edition(name: str = DEFAULT_EDITION) -> Edition:
     )
 
 
-def codes_for(numbers: list[str] | tuple[str, ...], edition_name: str = DEFAULT_EDITION) -> list[Code]:
+def codes_for(
+    numbers: list[str] | tuple[str, ...], edition_name: str = DEFAULT_EDITION
+) -> list[Code]:
     """The known codes among `numbers`, in the edition's order."""
     ed = edition(edition_name)
     wanted = set(numbers)

@@ -117,7 +117,9 @@ class SectionReference(_AppendOnly):
     """A section of one policy pointing at another policy (and maybe one of its sections)."""
 
     section = models.ForeignKey(PolicySection, on_delete=models.CASCADE, related_name="references")
-    target_policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="referenced_by")
+    target_policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="referenced_by"
+    )
     target_anchor = models.CharField(max_length=120, blank=True)
 
     def __str__(self) -> str:

@@ -71,9 +71,7 @@ def _facts(policies: list[Policy]) -> dict[int, list[VersionFact]]:
     for v in PolicyVersion.objects.filter(policy__in=policies).only(
         "policy_id", "number", "effective_from", "requires_reattestation"
     ):
-        out[v.policy_id].append(
-            VersionFact(v.number, v.effective_from, v.requires_reattestation)
-        )
+        out[v.policy_id].append(VersionFact(v.number, v.effective_from, v.requires_reattestation))
     return out
 
 
@@ -81,9 +79,9 @@ def _attestation_facts(
     memberships: list[Membership], policies: list[Policy]
 ) -> dict[tuple[int, int], list[AttestationFact]]:
     out: dict[tuple[int, int], list[AttestationFact]] = defaultdict(list)
-    rows = Attestation.objects.filter(
-        membership__in=memberships, policy__in=policies
-    ).values_list("membership_id", "policy_id", "version__number", "attested_at")
+    rows = Attestation.objects.filter(membership__in=memberships, policy__in=policies).values_list(
+        "membership_id", "policy_id", "version__number", "attested_at"
+    )
     for membership_id, policy_id, number, at in rows:
         out[(membership_id, policy_id)].append(AttestationFact(number, timezone.localdate(at)))
     return out
@@ -100,9 +98,7 @@ class StatusRow:
     status: Status
 
 
-def statuses(
-    *, members: list[Membership], policies: list[Policy], today: date
-) -> list[StatusRow]:
+def statuses(*, members: list[Membership], policies: list[Policy], today: date) -> list[StatusRow]:
     versions = _facts(policies)
     attestations = _attestation_facts(members, policies)
     rows = []
@@ -179,8 +175,9 @@ def coverage(*, membership: Membership, today: date | None = None) -> Coverage:
         raise PermissionDenied("Only an organisation administrator can see coverage.")
     today = today or timezone.localdate()
     members = list(
-        Membership.objects.filter(organisation=membership.organisation, is_active=True)
-        .select_related("user")
+        Membership.objects.filter(
+            organisation=membership.organisation, is_active=True
+        ).select_related("user")
     )
     placements = {
         p.membership_id: p.service.name
@@ -234,9 +231,7 @@ class PolicyPage:
     referenced_by_elsewhere: list[SectionReference]
 
 
-def policy_page(
-    *, membership: Membership, policy_id: int, number: int | None = None
-) -> PolicyPage:
+def policy_page(*, membership: Membership, policy_id: int, number: int | None = None) -> PolicyPage:
     policy = policy_for(membership=membership, policy_id=policy_id)
     today = timezone.localdate()
     current = current_version(policy=policy, today=today)
@@ -253,8 +248,7 @@ def policy_page(
         for ref in SectionReference.objects.filter(target_policy=policy)
         .exclude(section__version__policy=policy)
         .select_related("section__version__policy")
-        if current_version(policy=ref.section.version.policy, today=today)
-        == ref.section.version
+        if current_version(policy=ref.section.version.policy, today=today) == ref.section.version
     ]
     sections = []
     for section in version.sections.prefetch_related("references__target_policy"):
@@ -351,9 +345,7 @@ def placements_for(*, membership: Membership) -> list[tuple[Membership, StaffPla
 
 
 def member_for(*, membership: Membership, member_id: int) -> Membership:
-    member = Membership.objects.filter(
-        organisation=membership.organisation, pk=member_id
-    ).first()
+    member = Membership.objects.filter(organisation=membership.organisation, pk=member_id).first()
     if member is None:
         raise Http404("No such member")
     return member

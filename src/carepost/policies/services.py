@@ -8,7 +8,7 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from carepost.accounts.models import Membership, Service
+from carepost.accounts.models import Membership, Service, User
 from carepost.accounts.roles import Role
 from carepost.audit.services import audit_event_record
 from carepost.common.errors import (
@@ -41,7 +41,7 @@ class VersionInput:
     effective_from: date
     requires_reattestation: bool = True
     adopted_codes: list[str] = field(default_factory=list)
-    owner: object | None = None
+    owner: User | None = None
 
 
 def _require_admin(membership: Membership) -> None:
@@ -54,7 +54,9 @@ def _same_org(membership: Membership, policy: Policy) -> None:
         raise PermissionDenied("That policy belongs to another organisation.")
 
 
-def _validate_version(policy: Policy, data: VersionInput) -> list[tuple[PolicySection, list]]:
+def _validate_version(
+    policy: Policy, data: VersionInput
+) -> list[tuple[PolicySection, list[tuple[Policy, str]]]]:
     """Check the text and its mappings; return unsaved sections with their references."""
     body = data.body.strip()
     if not body:
@@ -67,8 +69,8 @@ def _validate_version(policy: Policy, data: VersionInput) -> list[tuple[PolicySe
     parsed = parse_body(body)
     if parsed.problems:
         raise ValidationFailed(" ".join(parsed.problems))
-    for section in parsed.sections:
-        unknown += codes.unknown_codes(section.codes, policy.code_edition)
+    for parsed_section in parsed.sections:
+        unknown += codes.unknown_codes(parsed_section.codes, policy.code_edition)
     if unknown:
         raise ValidationFailed(
             f"These are not Code numbers in the {policy.code_edition} Codes: "
@@ -86,12 +88,16 @@ def _validate_version(policy: Policy, data: VersionInput) -> list[tuple[PolicySe
             "Create it first, or correct the “See:” line."
         )
     targets[policy.slug] = policy
-    out = []
-    for i, s in enumerate(parsed.sections):
+    out: list[tuple[PolicySection, list[tuple[Policy, str]]]] = []
+    for i, parsed_section in enumerate(parsed.sections):
         section = PolicySection(
-            position=i, heading=s.heading[:300], anchor=s.anchor[:120], body=s.body, codes=s.codes
+            position=i,
+            heading=parsed_section.heading[:300],
+            anchor=parsed_section.anchor[:120],
+            body=parsed_section.body,
+            codes=parsed_section.codes,
         )
-        refs = [(targets[r.policy_slug], r.anchor) for r in s.references]
+        refs = [(targets[r.policy_slug], r.anchor) for r in parsed_section.references]
         out.append((section, refs))
     return out
 
@@ -260,9 +266,7 @@ def attestation_record(
     if not membership.is_active:
         raise PermissionDenied("Your membership of this organisation has ended.")
     today = timezone.localdate(now)
-    current = (
-        policy.versions.filter(effective_from__lte=today).order_by("-number").first()
-    )
+    current = policy.versions.filter(effective_from__lte=today).order_by("-number").first()
     if current is None:
         raise InvalidTransition("This policy has no version in effect yet.")
     if current.pk != version.pk:

@@ -25,8 +25,9 @@ def reminders_send(*, organisation_id: int, today: date | None = None) -> int:
     """Send every reminder that is due and not yet sent. Returns how many were sent."""
     today = today or timezone.localdate()
     members = list(
-        Membership.objects.filter(organisation_id=organisation_id, is_active=True)
-        .select_related("user", "organisation")
+        Membership.objects.filter(organisation_id=organisation_id, is_active=True).select_related(
+            "user", "organisation"
+        )
     )
     policies = list(Policy.objects.filter(organisation_id=organisation_id))
     sent = 0
@@ -34,8 +35,8 @@ def reminders_send(*, organisation_id: int, today: date | None = None) -> int:
         status = row.status
         if not status.needs_action or not row.member.user.email:
             continue
+        assert status.due_on is not None and status.version_number is not None
         version = PolicyVersion.objects.get(policy=row.policy, number=status.version_number)
-        assert status.due_on is not None
         kind = "overdue" if status.state == State.OVERDUE else "due"
         reminder = services.reminder_claim(
             membership=row.member, version=version, kind=kind, due_on=status.due_on

@@ -124,7 +124,7 @@ class _SafeLinks(Treeprocessor):
 
 
 class _Escape(Extension):
-    def extendMarkdown(self, md: Any) -> None:  # noqa: N802 (markdown's API)
+    def extendMarkdown(self, md: Any) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "carepost_safe_links", 0)

@@ -47,6 +47,63 @@ class Finding:
         return out
 
 
+_new = object.__new__
+(
+    _set_check,
+    _set_code,
+    _set_action,
+    _set_start,
+    _set_end,
+    _set_text,
+    _set_message,
+    _set_person_id,
+    _set_kind,
+    _set_source,
+) = (
+    Finding.__dict__[name].__set__
+    for name in (
+        "check",
+        "code",
+        "action",
+        "start",
+        "end",
+        "text",
+        "message",
+        "person_id",
+        "kind",
+        "source",
+    )
+)
+
+
+def new_finding(
+    check: str,
+    code: str,
+    action: str,
+    start: int,
+    end: int,
+    text: str,
+    message: str,
+    person_id: str | None = None,
+    kind: str | None = None,
+) -> Finding:
+    """``Finding(...)`` for the engine's hot path: the same frozen object, built through
+    the slot descriptors instead of the frozen dataclass's ``object.__setattr__`` calls
+    (half the cost; the engine builds several findings per post)."""
+    finding: Finding = _new(Finding)
+    _set_check(finding, check)
+    _set_code(finding, code)
+    _set_action(finding, action)
+    _set_start(finding, start)
+    _set_end(finding, end)
+    _set_text(finding, text)
+    _set_message(finding, message)
+    _set_person_id(finding, person_id)
+    _set_kind(finding, kind)
+    _set_source(finding, "text")
+    return finding
+
+
 def verdict_of(findings: list[Finding]) -> Verdict:
     """block if any finding blocks, review if any asks for review, else pass (warnings pass)."""
     worst = 0

@@ -109,7 +109,16 @@ _LEET_TABLE = str.maketrans(
         "|": "l",
     }
 )
-_HAS_LEET = re.compile(r"[a-z][0-9@$!|]+[a-z]|(?<![\w@$!|])[0-9@$|][a-z]{2}")
+# A run of digits/symbols between letters, or a word starting with one ("4ss").
+# Written to start with the character class (re scans for it quickly); the look-behinds
+# check the character before, so this is r"[a-z][0-9@$!|]+[a-z]|(?<![\w@$!|])[0-9@$|][a-z]{2}".
+_HAS_LEET = re.compile(
+    r"[0-9@$!|](?<=[a-z][0-9@$!|])[0-9@$!|]*[a-z]|[0-9@$|](?<![\w@$!|][0-9@$|])[a-z]{2}"
+)
+_LEET_CHAR = re.compile(r"[0-9@$!|]")
+# A necessary condition for _SPACED (a separator, a lone letter, a separator, a lone
+# letter) that re scans for much faster.
+_MAYBE_SPACED = re.compile(r"[ .\-][^\W\d_][ .\-][^\W\d_](?!\w)")
 
 
 class OffsetMap:
@@ -151,7 +160,7 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
             mapped = _map_char(ch)
             if mapped != ch:
                 events.append((match.start(), match.end(), mapped))
-    if _SPACED.search(text) is not None:
+    if _MAYBE_SPACED.search(text) is not None and _SPACED.search(text) is not None:
         for match in _SPACED.finditer(text):
             sep = match.group("sep")
             base = match.start()
@@ -195,7 +204,7 @@ def fold_text(norm: str) -> str:
 
 def leet_text(fold: str) -> str:
     """Undo leetspeak inside mixed tokens ("sh1t" -> "shit"); same length as ``fold``."""
-    if _HAS_LEET.search(fold) is None:
+    if _LEET_CHAR.search(fold) is None or _HAS_LEET.search(fold) is None:
         return fold
 
     def fix(match: re.Match[str]) -> str:

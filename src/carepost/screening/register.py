@@ -117,6 +117,12 @@ class Register:
         self.service_tokens: set[str] = set()
         self.person_service: dict[str, str] = {}
         self._typo_cache: dict[str, set[str]] = {}
+        # the same entries as by_first, split for matching: multi-word forms by their
+        # first two tokens, one-word forms by their token (both longest first, as in
+        # by_first), so a word is compared only with the forms that can match it
+        self.by_pair: dict[tuple[str, str], list[tuple[tuple[str, ...], list[Form]]]] = {}
+        self.by_single: dict[str, list[tuple[tuple[str, ...], list[Form]]]] = {}
+        self._typo_keys: dict[str, str | None] = {}
         forms: dict[tuple[str, ...], dict[str, Form]] = {}
 
         def add(tokens: tuple[str, ...], person_id: str, kind: str) -> None:
@@ -168,6 +174,17 @@ class Register:
                 self.single_names.add(tokens[0])
         for entries in self.by_first.values():
             entries.sort(key=lambda item: -len(item[0]))
+            for entry in entries:
+                form_tokens = entry[0]
+                if len(form_tokens) == 1:
+                    self.by_single.setdefault(form_tokens[0], []).append(entry)
+                else:
+                    self.by_pair.setdefault(form_tokens[:2], []).append(entry)
+        # words that can start a match: a form's first word, or a possessive written
+        # without its apostrophe ("peggys") of a one-word name
+        self.start_keys: frozenset[str] = frozenset(self.by_first) | frozenset(
+            name + "s" for name in self.single_names if len(name) + 1 > 3
+        )
         for name_token in self.name_tokens:
             if len(name_token) >= 5 and name_token not in TITLES and name_token not in common:
                 for deleted in deletions(name_token) | {name_token}:
@@ -227,6 +244,27 @@ class Register:
         result = self._typo_candidates(token)
         if len(self._typo_cache) < 100_000:
             self._typo_cache[token] = result
+        return result
+
+    def typo_key(self, key: str) -> str | None:
+        """The register name token a capitalised word is a one-letter typo of (the
+        smallest if several), or None: only for words of four letters or more that are
+        neither a name token nor an English word."""
+        if key in self._typo_keys:
+            return self._typo_keys[key]
+        result = None
+        if (
+            self.typo_index
+            and len(key) >= 4
+            and key not in self.name_tokens
+            and key not in english_words()
+            and key.isalpha()
+        ):
+            found = self.typo_candidates(key)
+            if found:
+                result = min(found)
+        if len(self._typo_keys) < 100_000:
+            self._typo_keys[key] = result
         return result
 
     def _typo_candidates(self, token: str) -> set[str]:

@@ -23,6 +23,7 @@ from typing import Any
 import ahocorasick
 
 from .normalise import fold_text, leet_text, normalise
+from .prefilter import required_literals
 from .text import Doc
 
 _WORD = re.compile(r"[^\W_]+")
@@ -62,6 +63,9 @@ class Lexicon:
         self.single: dict[str, str] = {}
         self.by_length: dict[int, list[tuple[str, str]]] = {}
         self.triggers: dict[str, list[tuple[str, re.Pattern[str], bool]]] = {}
+        # literals one of which every match of a pattern contains (prefilter.py): the
+        # pattern runs only when one is in the post
+        self.literals: dict[int, tuple[str, ...] | None] = {}
         entries: dict[str, list[tuple[str, str, int]]] = {}
         for name, body in data.items():
             if name == "allow" or not isinstance(body, dict):
@@ -83,18 +87,39 @@ class Lexicon:
             for item in body.get("patterns", []):
                 flags = 0 if item.get("case_sensitive") else re.IGNORECASE
                 pattern = re.compile(item["regex"], flags)
+                literals = required_literals(pattern, lower=True)
+                self.literals[id(pattern)] = tuple(sorted(literals)) if literals else None
                 for trigger in item.get("triggers", []):
                     self.triggers.setdefault(_key(trigger) or trigger, []).append(
                         (name, pattern, bool(item.get("negative", False)))
                     )
-        for key, values in entries.items():
-            self.automaton.add_word(key, tuple(values))
+        self.empty = not entries
+        self.repeats_in_automaton = leet and not self.empty
+        if self.repeats_in_automaton:
+            # stretched letters ("fuuuck"): the same pass notices any letter three times
+            for letter in "abcdefghijklmnopqrstuvwxyz":
+                entries.setdefault(letter * 3, []).append(("", "repeat", 0))
+        self.entries: dict[str, tuple[tuple[str, str, int], ...]] = {
+            key: tuple(values) for key, values in entries.items()
+        }
+        for key, values in self.entries.items():
+            self.automaton.add_word(key, values)
         if entries:
             self.automaton.make_automaton()
-        self.empty = not entries
+        self.shared: _LexiconSet | None = None  # set when the lexicon joins a shared pass
+        self.number = 0
         self.trigger_keys = frozenset(self.triggers)
 
     def find(self, doc: Doc) -> list[Hit]:
+        """The lexicon's hits in the post (computed once per post; do not mutate)."""
+        cached = doc._hits.get(id(self))
+        if cached is not None:
+            return list(cached)
+        hits = self._find(doc)
+        doc._hits[id(self)] = hits
+        return list(hits)
+
+    def _find(self, doc: Doc) -> list[Hit]:
         tokens = doc.tokens
         if not tokens:
             return []
@@ -102,8 +127,14 @@ class Lexicon:
         line, starts = doc.token_line()
         hits: list[Hit] = []
         negatives: list[tuple[str, int, int]] = []
+        repeated = False
         if not self.empty:
-            for end_pos, values in self.automaton.iter(line):
+            found = (
+                self.automaton.iter(line)
+                if self.shared is None
+                else self.shared.raw(doc)[self.number]
+            )
+            for end_pos, values in found:
                 for category, via, n_tokens in values:
                     if via == "word":
                         # key " a b " ends on the space after its last token
@@ -112,27 +143,35 @@ class Lexicon:
                         if last >= len(tokens):
                             continue
                         hits.append(Hit(category, tokens[first].start, tokens[last].end, via))
+                    elif via == "repeat":
+                        repeated = True
                     else:
                         index = bisect_right(starts, end_pos) - 1
                         token = tokens[index]
                         if token.key in self.allow or token.key in self.single:
                             continue
                         hits.append(Hit(category, token.start, token.end, via))
-        seen_patterns: set[int] = set()
-        for key in doc.keys & self.trigger_keys:
-            for category, pattern, negative in self.triggers[key]:
-                if id(pattern) in seen_patterns:
-                    continue
-                seen_patterns.add(id(pattern))
-                for m in pattern.finditer(text):
-                    if m.end() > m.start():
-                        if negative:
-                            negatives.append((category, m.start(), m.end()))
-                        else:
-                            hits.append(Hit(category, m.start(), m.end(), "pattern"))
+        triggered = doc.keys & self.trigger_keys
+        if triggered:
+            seen_patterns: set[int] = set()
+            for key in triggered:
+                for category, pattern, negative in self.triggers[key]:
+                    if id(pattern) in seen_patterns:
+                        continue
+                    seen_patterns.add(id(pattern))
+                    literals = self.literals[id(pattern)]
+                    if literals is not None and not any(lit in text for lit in literals):
+                        continue
+                    for m in pattern.finditer(text):
+                        if m.end() > m.start():
+                            if negative:
+                                negatives.append((category, m.start(), m.end()))
+                            else:
+                                hits.append(Hit(category, m.start(), m.end(), "pattern"))
         if self.leet:
             hits.extend(self._masked(doc, text))
-            hits.extend(self._repeated(doc))
+            if repeated or not self.repeats_in_automaton:
+                hits.extend(self._repeated(doc))
         if negatives:
             hits = [
                 h
@@ -164,7 +203,9 @@ class Lexicon:
         return out
 
     def _repeated(self, doc: Doc) -> list[Hit]:
-        out = []
+        out: list[Hit] = []
+        if _REPEAT.search(doc.token_line()[0]) is None:  # the line holds every token's key
+            return out
         for token in doc.tokens:
             key = token.key
             if len(key) < 4 or _REPEAT.search(key) is None:
@@ -177,7 +218,51 @@ class Lexicon:
         return out
 
 
+class _LexiconSet:
+    """The built-in lexicons' words in one automaton: one pass over the post's token line
+    serves them all (each lexicon then reads its own share of the matches)."""
+
+    def __init__(self, lexicons: list[Lexicon]) -> None:
+        self.lexicons = lexicons
+        combined: dict[str, list[tuple[int, tuple[tuple[str, str, int], ...]]]] = {}
+        for number, lexicon in enumerate(lexicons):
+            lexicon.shared = self
+            lexicon.number = number
+            for key, values in lexicon.entries.items():
+                combined.setdefault(key, []).append((number, values))
+        self.automaton: Any = ahocorasick.Automaton()
+        for key, pairs in combined.items():
+            self.automaton.add_word(key, tuple(pairs))
+        self.automaton.make_automaton()
+
+    def raw(self, doc: Doc) -> list[list[tuple[int, tuple[tuple[str, str, int], ...]]]]:
+        found = doc._lexicon_matches
+        if found is None:
+            found = [[] for _ in self.lexicons]
+            for end_pos, pairs in self.automaton.iter(doc.token_line()[0]):
+                for number, values in pairs:
+                    found[number].append((end_pos, values))
+            doc._lexicon_matches = found
+        return found
+
+
+_BUILT_IN = (("special_category.toml", False), ("confidential.toml", False), ("offensive.toml", True))
+
+
 @cache
-def load_lexicon(name: str, leet: bool = True) -> Lexicon:
+def _built_in() -> list[Lexicon]:
+    lexicons = [_load(name, leet) for name, leet in _BUILT_IN]
+    _LexiconSet(lexicons)
+    return lexicons
+
+
+def _load(name: str, leet: bool) -> Lexicon:
     raw = resources.files("carepost.screening").joinpath("data", name).read_text("utf-8")
     return Lexicon(tomllib.loads(raw), leet=leet)
+
+
+@cache
+def load_lexicon(name: str, leet: bool = True) -> Lexicon:
+    if (name, leet) in _BUILT_IN:
+        return _built_in()[_BUILT_IN.index((name, leet))]
+    return _load(name, leet)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import accumulate, compress, repeat
+from typing import TYPE_CHECKING, Any
 
 from .normalise import OffsetMap, fold_text, leet_text, normalise
 
@@ -13,6 +15,11 @@ if TYPE_CHECKING:
     from .register import Mention
 
 _TOKEN = re.compile(r"[^\W_]+")
+_SPLIT = re.compile(r"([^\W_]+)").split
+# The same split when the only word characters are ASCII (``leet`` is lower case):
+# re is more than twice as fast with a plain class than with the Unicode word category.
+_SPLIT_ASCII = re.compile(r"([a-z0-9]+)").split
+_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
 _CAMEL = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
 _BOUNDARY = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
@@ -47,15 +54,34 @@ class Doc:
     weak_starts: set[int]  # sentences that follow a dash, colon or emoji rather than a full stop
     mentions: list[Mention] = field(default_factory=list)
     personal: list[tuple[str, int, int]] = field(default_factory=list)
+    key_list: list[str] | None = None  # [t.key for t in tokens], when analyse has it
+    shape_list: list[int] | None = None  # [t.shape for t in tokens]
     _line: tuple[str, list[int]] | None = None
     _keys: frozenset[str] | None = None
+    _ends: list[int] | None = None
+    _hits: dict[int, Any] = field(default_factory=dict)  # lexicon hits (see rules.py)
+    _lexicon_matches: Any = None  # the built-in lexicons' automaton matches (rules.py)
+    _literals: set[int] | None = None  # prefilter literals present (see prefilter.py)
+    _literals_version: int = -1
 
     @property
     def keys(self) -> frozenset[str]:
         """The set of token keys (for trigger look-ups)."""
         if self._keys is None:
-            self._keys = frozenset(t.key for t in self.tokens)
+            self._keys = frozenset(self.token_keys())
         return self._keys
+
+    def token_keys(self) -> list[str]:
+        """[t.key for t in tokens] (shared: do not mutate)."""
+        if self.key_list is None:
+            self.key_list = [t.key for t in self.tokens]
+        return self.key_list
+
+    def token_shapes(self) -> list[int]:
+        """[t.shape for t in tokens] (shared: do not mutate)."""
+        if self.shape_list is None:
+            self.shape_list = [t.shape for t in self.tokens]
+        return self.shape_list
 
     findings: list[Finding] = field(default_factory=list)
 
@@ -67,12 +93,10 @@ class Doc:
     def token_line(self) -> tuple[str, list[int]]:
         """ " key key key " with the line offset of each token (for phrase automata)."""
         if self._line is None:
-            starts = []
-            pos = 1
-            for token in self.tokens:
-                starts.append(pos)
-                pos += len(token.key) + 1
-            self._line = (" " + " ".join(t.key for t in self.tokens) + " ", starts)
+            keys = self.token_keys()
+            starts = list(accumulate(map(len, keys), lambda pos, size: pos + size + 1, initial=1))
+            del starts[-1]
+            self._line = (" " + " ".join(keys) + " ", starts)
         return self._line
 
     def sentence_span(self, index: int) -> tuple[int, int]:
@@ -83,10 +107,15 @@ class Doc:
         return first, self.tokens[last_tok].end
 
     def sentence_of_offset(self, offset: int) -> int:
-        for token in self.tokens:
-            if token.end > offset:
-                return token.sentence
-        return self.tokens[-1].sentence if self.tokens else 0
+        """Sentence of the first token that ends after ``offset``."""
+        tokens = self.tokens
+        if not tokens:
+            return 0
+        ends = self._ends
+        if ends is None:
+            ends = self._ends = [t.end for t in tokens]
+        index = bisect_right(ends, offset)
+        return tokens[index if index < len(tokens) else -1].sentence
 
 
 def _shape(word: str) -> int:
@@ -100,32 +129,144 @@ def _shape(word: str) -> int:
     return OTHER
 
 
+def _surface_shape(surface: str) -> int:
+    """Shape of a token's surface; non-letters are ignored when it starts with a letter."""
+    if surface.isalpha():
+        return _shape(surface)
+    letters = "".join(c for c in surface if c.isalpha())
+    return _shape(letters) if letters and surface[0].isalpha() else OTHER
+
+
+_SHAPES: dict[str, int] = {}
+
+
+_GAP_INITIAL: dict[str, bool] = {}  # the gap before a word starts a sentence
+_GAP_STRONG: dict[str, bool] = {}  # ... with a full stop, ! ? or a new line (not weak)
+
+
+def _learn_gap(gap: str) -> bool:
+    initial = gap != " " and _BOUNDARY.search(gap) is not None
+    if len(_GAP_INITIAL) < 10_000:
+        _GAP_INITIAL[gap] = initial
+        _GAP_STRONG[gap] = _STRONG.search(gap) is not None
+    return initial
+
+
+def _strong_gap(gap: str) -> bool:
+    strong = _GAP_STRONG.get(gap)
+    return strong if strong is not None else _STRONG.search(gap) is not None
+
+
+def _learn_shape(surface: str) -> int:
+    shape = _surface_shape(surface)
+    if len(_SHAPES) < 100_000:
+        _SHAPES[surface] = shape
+    return shape
+
+
 def analyse(text: str) -> Doc:
     norm, omap = normalise(text)
     fold = fold_text(norm)
     leet = leet_text(fold)
+    if "#" in norm or "@" in norm:
+        return _analyse_tags(text, norm, fold, leet, omap)
+    # [gap, word, gap, word, ..., gap] in one C call; the words of ``leet`` are the tokens.
+    # Everything below is done a list at a time; only unseen words and gaps (cached,
+    # the same for every post) cost a Python-level step.
+    if leet.isascii() or _NON_ASCII_WORD.search(leet) is None:
+        parts = _SPLIT_ASCII(leet)
+    else:
+        parts = _SPLIT(leet)
+    keys = parts[1::2]
+    n = len(keys)
+    if not n:
+        return Doc(text, norm, fold, leet, omap, [], [], True, set())
+    gaps = parts[0:-1:2]  # the gap before each word (punctuation and spaces are the
+    # same in leet as in norm: lower-casing and leetspeak change only letters and words)
+    offsets = list(accumulate(map(len, parts)))
+    starts = offsets[0:-1:2]
+    ends = offsets[1::2]
+    surfaces = list(map(norm.__getitem__, map(slice, starts, ends)))
+    shapes = list(map(_SHAPES.get, surfaces))
+    if None in shapes:
+        shapes = [
+            shape if shape is not None else _learn_shape(surface)
+            for shape, surface in zip(shapes, surfaces, strict=True)
+        ]
+    initials = list(map(_GAP_INITIAL.get, gaps))
+    if None in initials:
+        initials = [
+            flag if flag is not None else _learn_gap(gap)
+            for flag, gap in zip(initials, gaps, strict=True)
+        ]
+    initials[0] = True
+    sentences = list(accumulate(initials, initial=-1))
+    del sentences[0]
+    sentence_starts = list(compress(range(n), initials))
+    weak = {
+        k for k, first in enumerate(sentence_starts) if k and not _strong_gap(gaps[first])
+    }
+    tokens = list(map(Token, starts, ends, keys, shapes, initials, repeat(False, n), sentences))
+    # a TITLE-shaped word has two letters or more, so it is never the pronoun "I"
+    casual = TITLE not in shapes
+    doc = Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)
+    doc.key_list = keys
+    doc.shape_list = shapes
+    return doc
+
+
+def _analyse_tags(text: str, norm: str, fold: str, leet: str, omap: OffsetMap) -> Doc:
+    """``analyse`` word by word, for posts with #hashtags or @handles (split CamelCase)."""
+    # [gap, token, gap, token, ..., gap] in one C call; tokens are words of ``leet``.
+    parts = _SPLIT(leet)
+    keys = parts[1::2]
+    gaps = parts[0::2]
+    if leet is fold:
+        # ``norm`` splits at the same places unless lower-casing moved a word boundary
+        norm_parts = _SPLIT(norm)
+        if len(norm_parts) == len(parts) and all(
+            map(int.__eq__, map(len, norm_parts), map(len, parts))
+        ):
+            surfaces = norm_parts[1::2]
+        else:
+            surfaces = None
+    else:
+        surfaces = None
     tokens: list[Token] = []
+    append = tokens.append
     sentence_starts: list[int] = []
-    prev_end = 0
     sentence = -1
     weak: set[int] = set()
-    for match in _TOKEN.finditer(leet):
-        start, end = match.span()
-        surface = norm[start:end]
-        gap = norm[prev_end:start]
-        initial = not tokens or (gap != " " and _BOUNDARY.search(gap) is not None)
-        before = norm[start - 1] if start else ""
-        if initial:
-            sentence += 1
-            sentence_starts.append(len(tokens))
-            if tokens and _STRONG.search(gap) is None:
-                weak.add(sentence)
-        if before in "#@" and start and not surface.isdigit():
+    shapes = _SHAPES
+    boundary = _BOUNDARY.search
+    casual = True
+    end = 0
+    for index, key in enumerate(keys):
+        gap = gaps[index]
+        start = end + len(gap)
+        end = start + len(key)
+        if index:
+            if gap == " ":
+                initial = False
+            else:
+                # the gap as written (lower-casing never changes punctuation or spaces)
+                initial = boundary(gap) is not None
+                if initial:
+                    sentence += 1
+                    sentence_starts.append(len(tokens))
+                    if _STRONG.search(gap) is None:
+                        weak.add(sentence)
+        else:
+            initial = True
+            sentence = 0
+            sentence_starts.append(0)
+        surface = surfaces[index] if surfaces is not None else norm[start:end]
+        if start and norm[start - 1] in "#@" and not surface.isdigit():
             # hashtag or handle: split CamelCase into words
             first_part = True
             for part in _CAMEL.finditer(surface):
                 p_start, p_end = start + part.start(), start + part.end()
-                tokens.append(
+                append(
                     Token(
                         p_start,
                         p_end,
@@ -138,12 +279,12 @@ def analyse(text: str) -> Doc:
                 )
                 first_part = False
         else:
-            if surface.isalpha():
-                shape = _shape(surface)
-            else:
-                letters = "".join(c for c in surface if c.isalpha())
-                shape = _shape(letters) if letters and surface[0].isalpha() else OTHER
-            tokens.append(Token(start, end, match.group(), shape, initial, False, sentence))
-        prev_end = end
-    casual = not any(t.shape == TITLE and t.key != "i" and not t.tag for t in tokens)
+            shape = shapes.get(surface)
+            if shape is None:
+                shape = _surface_shape(surface)
+                if len(shapes) < 100_000:
+                    shapes[surface] = shape
+            if shape == TITLE and casual and key != "i":
+                casual = False
+            append(Token(start, end, key, shape, initial, False, sentence))
     return Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)

@@ -8,7 +8,7 @@ record, and "<violent verb> <register person>" ("Frank hit Sandy") is an inciden
 
 from __future__ import annotations
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
@@ -57,7 +57,7 @@ def check_confidential(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[category_name]
         start, end, text = doc.orig(s, e)
         findings.append(
-            Finding(
+            new_finding(
                 "confidential",
                 f"confidential.{category.name}",
                 category.action,

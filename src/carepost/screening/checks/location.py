@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
 from ..normalise import fold_text, normalise
+from ..prefilter import gate
 from ..register import Register
 from ..text import Doc
 from .personal_data import POSTCODE, STREET_TYPES
@@ -66,9 +67,20 @@ HOSPITAL = re.compile(
 )
 
 
+# Literal pre-filters: each regex runs only when the words it needs are in the post.
+_STREET = gate(STREET)
+_SECRET_PLACE = gate(SECRET_PLACE)
+_ORG_CUE = gate(ORG_CUE)
+_HOME_CUE = gate(HOME_CUE)
+_STRONG_NOW = gate(STRONG_NOW)
+_WEAK_NOW = gate(WEAK_NOW)
+_SCHOOL = gate(SCHOOL)
+_HOSPITAL = gate(HOSPITAL)
+
+
 def _finding(doc: Doc, code: str, action: str, s: int, e: int, message: str) -> Finding:
     start, end, text = doc.orig(s, e)
-    return Finding("location", code, action, start, end, text, message)
+    return new_finding("location", code, action, start, end, text, message)
 
 
 def _secret_keys(register: Register) -> list[tuple[str, str]]:
@@ -127,13 +139,15 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
     def sentence_text(index: int) -> tuple[int, int]:
         return doc.sentence_span(index)
 
+    org_cue = _ORG_CUE.maybe(doc)
+
     # addresses from personal_data
     for kind, s, e in doc.personal:
         if kind != "address":
             continue
         index = doc.sentence_of_offset(s)
         a, b = sentence_text(index)
-        if ORG_CUE.search(norm, a, b) or (not named and ORG_CUE.search(norm)):
+        if org_cue and (ORG_CUE.search(norm, a, b) or (not named and ORG_CUE.search(norm))):
             continue
         findings.append(
             _finding(
@@ -149,13 +163,16 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
 
     # streets named near people supported or a home
     address_spans = [(s, e) for kind, s, e in doc.personal if kind == "address"]
-    for m in STREET.finditer(norm):
+    streets = STREET.finditer(norm) if _STREET.maybe(doc) else ()
+    secret_place = _SECRET_PLACE.maybe(doc)
+    home_cue: bool | None = None
+    for m in streets:
         s, e = m.span(1)
         if any(a <= s < b for a, b in address_spans):
             continue
         index = doc.sentence_of_offset(s)
         a, b = sentence_text(index)
-        if SECRET_PLACE.search(norm, a, b):
+        if secret_place and SECRET_PLACE.search(norm, a, b):
             findings.append(
                 _finding(
                     doc,
@@ -167,9 +184,11 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                 )
             )
             continue
-        if ORG_CUE.search(norm, a, b):
+        if org_cue and ORG_CUE.search(norm, a, b):
             continue
-        if named or HOME_CUE.search(norm, a, b) or HOME_CUE.search(norm):
+        if home_cue is None:
+            home_cue = HOME_CUE.search(norm) is not None if _HOME_CUE.maybe(doc) else False
+        if named or home_cue:
             findings.append(
                 _finding(
                     doc,
@@ -183,9 +202,13 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             )
 
     # live check-ins
+    strong_now = _STRONG_NOW.maybe(doc)
+    weak_now = _WEAK_NOW.maybe(doc)
+    if not (strong_now or weak_now):
+        sentences = 0
     for index in range(sentences):
         a, b = sentence_text(index)
-        strong = STRONG_NOW.search(fold, a, b)
+        strong = strong_now and STRONG_NOW.search(fold, a, b)
         if strong and PLACE.search(norm, a, b):
             findings.append(
                 _finding(
@@ -198,7 +221,12 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                 )
             )
             continue
-        if WEAK_NOW.search(fold, a, b) and PRESENCE.search(fold, a, b) and PLACE.search(norm, a, b):
+        if (
+            weak_now
+            and WEAK_NOW.search(fold, a, b)
+            and PRESENCE.search(fold, a, b)
+            and PLACE.search(norm, a, b)
+        ):
             findings.append(
                 _finding(
                     doc,
@@ -211,7 +239,7 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             )
 
     # schools and hospitals of named people
-    if named:
+    if named and _SCHOOL.maybe(doc):
         for m in SCHOOL.finditer(norm):
             s, e = m.span(1)
             findings.append(
@@ -224,6 +252,7 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                     "Names the school or college somebody we support attends.",
                 )
             )
+    if named and _HOSPITAL.maybe(doc):
         for m in HOSPITAL.finditer(norm):
             findings.append(
                 _finding(

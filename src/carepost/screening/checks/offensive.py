@@ -9,7 +9,7 @@ are all caught.
 
 from __future__ import annotations
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
@@ -31,7 +31,7 @@ def check_offensive(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            Finding(
+            new_finding(
                 "offensive",
                 f"offensive.{category.name}",
                 category.action,

@@ -12,9 +12,9 @@ Sinatra") veto it.
 
 from __future__ import annotations
 
-from itertools import pairwise
+from itertools import compress, pairwise
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
 from ..lexicon import english_words, given_names, name_false_friends
 from ..normalise import fold_text, normalise
 from ..register import TITLES, Mention, Register, name_variants
@@ -326,74 +326,66 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
         return []
     tokens = doc.tokens
     common = english_words()
-    keys: list[str] = []
-    typos: list[bool] = []
     by_first = register.by_first
-    for token in tokens:
-        key = token.key
-        typo = False
-        if (
-            token.shape in (TITLE, UPPER)
-            and len(key) >= 4
-            and key not in register.name_tokens
-            and register.typo_index
-            and key not in common
-            and key.isalpha()
-        ):
-            found = register.typo_candidates(key)
-            if found:
-                key = min(found)
-                typo = True
-        keys.append(key)
-        typos.append(typo)
-
+    keys = list(doc.token_keys())
+    n = len(keys)
+    typos = [False] * n
+    if register.typo_index:
+        typo_key = register.typo_key
+        capitalised = map((TITLE, UPPER).__contains__, doc.token_shapes())
+        for index in compress(range(n), capitalised):
+            replacement = typo_key(keys[index])
+            if replacement is not None:
+                keys[index] = replacement
+                typos[index] = True
+    # Only words that start a form (or a possessive of a one-word name) can start a match.
+    starts = list(compress(range(n), map(register.start_keys.__contains__, keys)))
     candidates: list[_Candidate] = []
-    n = len(tokens)
-    i = 0
-    while i < n:
+    if not starts:
+        return _lowercase_tags(doc, register, [])
+    next_free = 0
+    by_pair, by_single = register.by_pair, register.by_single
+    for i in starts:
+        if i < next_free:
+            continue
         key = keys[i]
-        entries = by_first.get(key)
-        suffix = False
-        if (
-            entries is None
-            and key.endswith("s")
-            and len(key) > 3
-            and key[:-1] in register.single_names
-        ):
-            entries = [e for e in by_first.get(key[:-1], []) if len(e[0]) == 1]
-            suffix = True
-        matched = False
-        if entries:
-            for form_tokens, forms in entries:
-                length = len(form_tokens)
-                if i + length > n:
-                    continue
-                reversed_form = forms[0].kind == "reversed_name"
-                ok = True
-                for k in range(1, length):
-                    if keys[i + k] != form_tokens[k] or not _gap_ok(
-                        _gap(doc, tokens[i + k - 1], tokens[i + k]), reversed_form
-                    ):
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                if any(
-                    len(t) == 1 and tokens[i + k].shape != UPPER for k, t in enumerate(form_tokens)
+        suffix = key not in by_first
+        if suffix:
+            entries = by_single.get(key[:-1], [])
+        else:
+            # by_first[key] in order, less the multi-word forms whose second word differs
+            entries = by_single.get(key, [])
+            if i + 1 < n:
+                longer = by_pair.get((key, keys[i + 1]))
+                if longer:
+                    entries = longer + entries
+        for form_tokens, forms in entries:
+            length = len(form_tokens)
+            if i + length > n:
+                continue
+            reversed_form = forms[0].kind == "reversed_name"
+            ok = True
+            for k in range(1, length):
+                if keys[i + k] != form_tokens[k] or not _gap_ok(
+                    _gap(doc, tokens[i + k - 1], tokens[i + k]), reversed_form
                 ):
-                    continue
-                cand = _Candidate(i, i + length - 1, forms, any(typos[i : i + length]))
-                if length == 1:
-                    cand.decision = _judge_single(doc, register, keys, i, suffix, common)
-                else:
-                    cand.decision = _judge_multi(doc, i, form_tokens, common)
-                if cand.decision >= 0:
-                    candidates.append(cand)
-                    i += length
-                    matched = True
-                break
-        if not matched:
-            i += 1
+                    ok = False
+                    break
+            if not ok:
+                continue
+            if any(
+                len(t) == 1 and tokens[i + k].shape != UPPER for k, t in enumerate(form_tokens)
+            ):
+                continue
+            cand = _Candidate(i, i + length - 1, forms, any(typos[i : i + length]))
+            if length == 1:
+                cand.decision = _judge_single(doc, register, keys, i, suffix, common)
+            else:
+                cand.decision = _judge_multi(doc, i, form_tokens, common)
+            if cand.decision >= 0:
+                candidates.append(cand)
+                next_free = i + length
+            break
 
     _propagate(doc, candidates)
     mentions: list[Mention] = []
@@ -584,32 +576,55 @@ def _lowercase_tags(doc: Doc, register: Register, found: list[Mention]) -> list[
     return extra
 
 
+_WHAT = {
+    "full_name": "full name",
+    "reversed_name": "name",
+    "title_surname": "surname",
+    "alias": "nickname",
+    "preferred_name": "preferred name",
+    "first_name": "first name",
+}
+_MESSAGES: dict[tuple[str, str, str, bool], str] = {}
+
+
+def _message(person_id: str, full_name: str, kind: str, typo: bool) -> str:
+    cache_key = (person_id, full_name, kind, typo)
+    message = _MESSAGES.get(cache_key)
+    if message is None:
+        what = _WHAT.get(kind, "name")
+        hint = " (spelt slightly differently)" if typo else ""
+        message = (
+            f"Names {full_name} ({person_id}), a person we support, by their {what}{hint}. "
+            "Tag them on the post so their consent is checked, or take the name out."
+        )
+        if len(_MESSAGES) < 100_000:
+            _MESSAGES[cache_key] = message
+    return message
+
+
 def check_person(doc: Doc, register: Register) -> list[Finding]:
     findings: list[Finding] = []
+    people = register.people
+    spans: dict[tuple[int, int], tuple[int, int, str]] = {}
     for mention in doc.mentions:
-        person = register.people[mention.person_id]
-        start, end, text = doc.orig(mention.start, mention.end)
+        person = people[mention.person_id]
+        span = (mention.start, mention.end)
+        original = spans.get(span)
+        if original is None:
+            original = spans[span] = doc.orig(mention.start, mention.end)
+        start, end, text = original
         if mention.typo:
             code = "person.typo"
         elif mention.tag:
             code = "person.hashtag"
         else:
-            code = f"person.{mention.kind}"
-        what = {
-            "full_name": "full name",
-            "reversed_name": "name",
-            "title_surname": "surname",
-            "alias": "nickname",
-            "preferred_name": "preferred name",
-            "first_name": "first name",
-        }.get(mention.kind, "name")
-        hint = " (spelt slightly differently)" if mention.typo else ""
-        message = (
-            f"Names {person.full_name} ({person.id}), a person we support, by their {what}{hint}. "
-            "Tag them on the post so their consent is checked, or take the name out."
-        )
-        findings.append(Finding("person", code, "review", start, end, text, message, person.id))
+            code = _CODES.get(mention.kind) or f"person.{mention.kind}"
+        message = _message(person.id, person.full_name, mention.kind, mention.typo)
+        findings.append(new_finding("person", code, "review", start, end, text, message, person.id))
     return findings
+
+
+_CODES = {kind: f"person.{kind}" for kind in _WHAT}
 
 
 def fold_name(name: str) -> str:

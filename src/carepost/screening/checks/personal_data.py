@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
+from ..prefilter import gate
 from ..text import Doc
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
@@ -57,6 +58,19 @@ DOB = re.compile(
 )
 
 _DIGIT = re.compile(r"\d")
+_NON_DIGIT = re.compile(r"\D")
+
+# Cheap necessary conditions (re finds them much faster than the full patterns), run on
+# ``Doc.fold``: ten digits start with two groups of three; a NINO has three pairs of
+# digits; a date of birth needs one of its cue words; a phone number needs "0" and a
+# digit, or "+"; a full postcode ends in digit (letter/digit) space digit letter letter.
+_MAYBE_TEN = re.compile(r"\d{3}[ -]?\d{3}")
+_MAYBE_NINO = re.compile(r"\d\d\s?\d\d")
+_MAYBE_DOB = re.compile(r"d\.?\s?o|birth|born")
+_MAYBE_PHONE = re.compile(r"0\d|\+")
+_MAYBE_POSTCODE = re.compile(r"\d[0-9a-z]?\s?\d[a-z][a-z]")
+_ADDRESS = gate(ADDRESS)
+_HOUSE_ADDRESS = gate(HOUSE_ADDRESS)
 
 KIND_ACTIONS = {
     "nhs_number": "block",
@@ -135,6 +149,7 @@ def _phone_ok(raw: str) -> bool:
 def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
     """(kind, start, end) in the normalised text, overlaps resolved (IDs beat phone numbers)."""
     norm = doc.norm
+    fold = doc.fold
     found: list[tuple[str, int, int]] = []
     taken: list[tuple[int, int]] = []
 
@@ -147,36 +162,43 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
             taken.append(m.span())
     has_digit = _DIGIT.search(norm) is not None
     if has_digit:
-        for m in TEN_DIGITS.finditer(norm):
-            digits = re.sub(r"\D", "", m.group())
+        ten = TEN_DIGITS.finditer(norm) if _MAYBE_TEN.search(fold) else ()
+        for m in ten:
+            digits = _NON_DIGIT.sub("", m.group())
             kind = classify_ten_digits(digits, norm[max(0, m.start() - 24) : m.start()])
             if kind and free(*m.span()):
                 found.append((kind, m.start(), m.end()))
                 taken.append(m.span())
-        for m in NINO.finditer(norm):
+        ninos = NINO.finditer(norm) if _MAYBE_NINO.search(fold) else ()
+        for m in ninos:
             if free(*m.span()):
                 found.append(("ni_number", m.start(), m.end()))
                 taken.append(m.span())
-        for m in DOB.finditer(norm):
+        dobs = DOB.finditer(norm) if _MAYBE_DOB.search(fold) else ()
+        for m in dobs:
             s, e = m.span("date")
             if free(s, e):
                 found.append(("date_of_birth", s, e))
                 taken.append((s, e))
-        for m in PHONE.finditer(norm):
+        phones = PHONE.finditer(norm) if _MAYBE_PHONE.search(fold) else ()
+        for m in phones:
             raw = m.group().rstrip(" -(")
             s, e = m.start(), m.start() + len(raw)
             if _phone_ok(raw) and free(s, e):
                 found.append(("phone", s, e))
                 taken.append((s, e))
-        for m in ADDRESS.finditer(norm):
+        addresses = ADDRESS.finditer(norm) if _ADDRESS.maybe(doc) else ()
+        for m in addresses:
             if free(*m.span()):
                 found.append(("address", m.start(), m.end()))
                 taken.append(m.span())
-        for m in POSTCODE.finditer(norm):
+        postcodes = POSTCODE.finditer(norm) if _MAYBE_POSTCODE.search(fold) else ()
+        for m in postcodes:
             if free(*m.span()) and any(c.isalpha() for c in m.group()[-2:]):
                 found.append(("postcode", m.start(), m.end()))
                 taken.append(m.span())
-    for m in HOUSE_ADDRESS.finditer(norm):
+    houses = HOUSE_ADDRESS.finditer(norm) if _HOUSE_ADDRESS.maybe(doc) else ()
+    for m in houses:
         if free(*m.span()):
             found.append(("address", m.start(), m.end()))
             taken.append(m.span())
@@ -188,7 +210,7 @@ def check_personal_data(doc: Doc) -> list[Finding]:
     for kind, s, e in doc.personal:
         start, end, text = doc.orig(s, e)
         findings.append(
-            Finding(
+            new_finding(
                 "personal_data",
                 f"personal_data.{kind}",
                 KIND_ACTIONS[kind],

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
+from ..prefilter import gate
 from ..rules import Hit, load_lexicon
 from ..text import Doc
 
@@ -25,13 +26,15 @@ SINGLED_OUT = re.compile(
     re.IGNORECASE,
 )
 PRONOUN = re.compile(r"\b(?:he|she|his|her|him|hers|himself|herself)\b", re.IGNORECASE)
+_SINGLED_OUT = gate(SINGLED_OUT)
 
 
 def identifiable_sentences(doc: Doc) -> set[int]:
     """Sentences that are about an identifiable person."""
     named = {doc.tokens[m.first_token].sentence for m in doc.mentions}
     result = set(named)
-    for m in SINGLED_OUT.finditer(doc.fold):
+    singled = SINGLED_OUT.finditer(doc.fold) if _SINGLED_OUT.maybe(doc) else ()
+    for m in singled:
         result.add(doc.sentence_of_offset(m.start()))
     # clauses joined by a dash or colon belong together ("May Robertson, CHI ... - GP has asked")
     changed = True
@@ -72,7 +75,7 @@ def check_special_category(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            Finding(
+            new_finding(
                 "special_category",
                 f"special_category.{category.name}",
                 category.action,

@@ -7,7 +7,9 @@ word, is a probable full name; a given name alone is reported as a warning.
 
 from __future__ import annotations
 
-from ..findings import Finding
+from itertools import compress
+
+from ..findings import Finding, new_finding
 from ..lexicon import english_words, given_names
 from ..register import TITLES, Register
 from ..text import TITLE, UPPER, Doc
@@ -52,12 +54,14 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
     names = given_names()
     common = english_words()
     findings: list[Finding] = []
-    i = 0
     n = len(tokens)
-    while i < n:
+    next_free = 0
+    # only capitalised words can start a name
+    for i in compress(range(n), map(TITLE.__eq__, doc.token_shapes())):
+        if i < next_free:
+            continue
         tok = tokens[i]
-        if i in covered or tok.shape != TITLE or tok.tag:
-            i += 1
+        if i in covered or tok.tag:
             continue
         key = tok.key
         is_title = key in TITLES or key in EXTRA_TITLES
@@ -68,7 +72,6 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
             and key not in register.service_tokens
         )
         if not (is_title or is_given):
-            i += 1
             continue
         j = i
         while (
@@ -82,7 +85,6 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
         ):
             j += 1
         if is_title and j == i:
-            i += 1
             continue
         if (
             j > i
@@ -95,7 +97,7 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
         start, end, text = doc.orig(tok.start, tokens[j].end)
         if j > i:
             findings.append(
-                Finding(
+                new_finding(
                     "unknown_name",
                     "unknown_name.full_name",
                     "review",
@@ -108,7 +110,7 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
             )
         else:
             findings.append(
-                Finding(
+                new_finding(
                     "unknown_name",
                     "unknown_name.first_name",
                     "warn",
@@ -118,5 +120,5 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
                     "Looks like a first name of someone not on the register.",
                 )
             )
-        i = j + 1
+        next_free = j + 1
     return findings

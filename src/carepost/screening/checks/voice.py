@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..findings import Finding
+from ..findings import Finding, new_finding
+from ..prefilter import gate
 from ..text import Doc
 
 OPINION = re.compile(
@@ -14,13 +15,17 @@ OPINION = re.compile(
     re.IGNORECASE,
 )
 
+_OPINION = gate(OPINION)
+
 
 def check_voice(doc: Doc) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
+    if not _OPINION.maybe(doc):
+        return findings
     for m in OPINION.finditer(doc.norm):
         start, end, text = doc.orig(*m.span())
         findings.append(
-            Finding(
+            new_finding(
                 "voice",
                 "voice.personal_opinion",
                 "warn",
