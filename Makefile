@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test test-fast lint bench-screening lock system-test-deps clean migrate
+.PHONY: demo test test-fast lint bench-screening bench-takedown lock system-test-deps clean migrate
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ system-test-deps:
 ## Screening quality and speed, against Presidio in the same run.
 bench-screening: $(VENV)/.installed-bench
 	$(PY) bench/screening/run.py
+
+## Withdrawal to every live publication taken down: median and p95 over several runs.
+bench-takedown: $(VENV)/.installed-base
+	$(PY) bench/takedown/run.py
 
 ## Re-pin every dependency (needs the package registry).
 lock: | $(UV)

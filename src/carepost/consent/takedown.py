@@ -137,11 +137,14 @@ def _notify(
     recipients = _recipients(organisation)
     if not recipients:
         return
+    shown = 50  # a readable email; the post pages hold every outcome
     lines = [
         f"- {p.channel.name}: {p.get_state_display().lower()}"
         f"{' (' + p.take_down_outcome + ')' if p.take_down_outcome else ''}, post {p.post_id}"
-        for p in publications
+        for p in publications[:shown]
     ]
+    if len(publications) > shown:
+        lines.append(f"- and {len(publications) - shown} more")
     send_mail(
         subject=f"Carepost: {len(publications)} publication(s) taken down ({reason})",
         message=(

@@ -160,13 +160,16 @@ def _person_context(membership: Any, person_id: int, **forms: Any) -> dict[str, 
         "media_labels": Media.choices,
         "rules": rules,
         "can_write": membership.has_role(*services.WRITE_ROLES),
-        "capacity_form": forms.get("capacity_form") or CapacityForm(initial={"assessed_on": today}),
+        "capacity_form": forms.get("capacity_form")
+        or CapacityForm(prefix="capacity", initial={"assessed_on": today}),
         "representative_form": forms.get("representative_form")
-        or RepresentativeForm(initial={"valid_from": today}),
+        or RepresentativeForm(prefix="rep", initial={"valid_from": today}),
         "consent_form": forms.get("consent_form")
-        or ConsentForm(membership=membership, person=person),
+        or ConsentForm(prefix="consent", membership=membership, person=person),
         "pdf_form": ConsentFormPdfForm(
-            membership=membership, initial={"covers": ["name", "photo"], "channels": channels}
+            prefix="pdf",
+            membership=membership,
+            initial={"covers": ["name", "photo"], "channels": channels},
         ),
         "withdraw_form": WithdrawForm(),
         "publications": list(
@@ -216,7 +219,7 @@ def capacity_add(request: HttpRequest, person_id: int) -> HttpResponse:
         request,
         person_id,
         "capacity_form",
-        CapacityForm(request.POST),
+        CapacityForm(request.POST, prefix="capacity"),
         act,
         "Capacity decision recorded.",
     )
@@ -231,7 +234,7 @@ def representative_add(request: HttpRequest, person_id: int) -> HttpResponse:
             membership=membership, person=person, evidence=_upload(form), **d
         )
 
-    form = RepresentativeForm(request.POST, request.FILES)
+    form = RepresentativeForm(request.POST, request.FILES, prefix="rep")
     return _person_post(
         request, person_id, "representative_form", form, act, "Representative recorded."
     )
@@ -242,7 +245,9 @@ def representative_add(request: HttpRequest, person_id: int) -> HttpResponse:
 def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
     membership = require_membership(request)
     person = selectors.person_for(membership=membership, person_id=person_id)
-    form = ConsentForm(request.POST, request.FILES, membership=membership, person=person)
+    form = ConsentForm(
+        request.POST, request.FILES, prefix="consent", membership=membership, person=person
+    )
 
     def act(membership: Any, person: Any, form: Any) -> None:
         d = form.cleaned_data
@@ -305,7 +310,7 @@ def consent_form_download(request: HttpRequest, person_id: int) -> HttpResponse:
     membership = require_membership(request)
     selectors.require_register_role(membership)
     person = selectors.person_for(membership=membership, person_id=person_id)
-    form = ConsentFormPdfForm(request.GET, membership=membership)
+    form = ConsentFormPdfForm(request.GET, prefix="pdf", membership=membership)
     if not form.is_valid():
         messages.error(request, "Choose what to offer and on which channels, then print the form.")
         return redirect("consent:person", person_id=person.pk)

@@ -36,6 +36,10 @@ from carepost.learning.models import (
 )
 
 MAX_REFLECTION = 20_000
+PERSON_MESSAGE = (
+    "This looks like the name of someone your organisation supports. Take it out, and any "
+    "detail that would let a reader work out who it is."
+)
 WORD = re.compile(r"\b[\w'\u2019-]+\b")
 
 
@@ -192,7 +196,7 @@ def _screen(organisation: Organisation, text: str) -> tuple[str, list[dict[str, 
             "start": f.start,
             "end": f.end,
             "text": f.text[:200],
-            "message": f.message,
+            "message": PERSON_MESSAGE if f.check == "person" else f.message,
             "person_id": f.person_id,
         }
         for f in report.findings

@@ -9,6 +9,10 @@ from carepost.consent.models import ConsentRecord, Person, Representative
 pytestmark = pytest.mark.django_db
 
 
+def prefixed(prefix: str, data: dict[str, Any]) -> dict[str, Any]:
+    return {f"{prefix}-{k}": v for k, v in data.items()}
+
+
 def as_user(client: Client, membership: Any) -> Client:
     client.force_login(membership.user)
     return client
@@ -62,14 +66,17 @@ def test_officer_records_a_representative_with_evidence(
     )
     response = as_user(client, carol).post(
         f"/consent/people/{person.pk}/representatives/",
-        {
-            "name": "Margaret Baird",
-            "relationship": "Daughter",
-            "authority": "welfare_attorney",
-            "covers_publicity": "on",
-            "valid_from": "2019-03-01",
-            "evidence": upload,
-        },
+        prefixed(
+            "rep",
+            {
+                "name": "Margaret Baird",
+                "relationship": "Daughter",
+                "authority": "welfare_attorney",
+                "covers_publicity": "on",
+                "valid_from": "2019-03-01",
+                "evidence": upload,
+            },
+        ),
     )
     assert response.status_code == 302
     rep = Representative.objects.get(person=person)
@@ -81,14 +88,17 @@ def test_half_filled_consent_form_keeps_what_was_typed(
 ) -> None:
     response = as_user(client, carol).post(
         f"/consent/people/{person.pk}/consents/",
-        {
-            "kind": "consent",
-            "given_by": "self",
-            "covers": ["photo"],
-            "all_public_channels": "on",
-            "method": "verbal_witnessed",
-            "persons_own_view": "Loves the garden photos",
-        },
+        prefixed(
+            "consent",
+            {
+                "kind": "consent",
+                "given_by": "self",
+                "covers": ["photo"],
+                "all_public_channels": "on",
+                "method": "verbal_witnessed",
+                "persons_own_view": "Loves the garden photos",
+            },
+        ),
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -102,14 +112,17 @@ def test_officer_records_and_withdraws_a_consent(
     c = as_user(client, carol)
     c.post(
         f"/consent/people/{person.pk}/consents/",
-        {
-            "kind": "consent",
-            "given_by": "self",
-            "covers": ["photo", "name"],
-            "channels": [website.pk],
-            "method": "verbal_witnessed",
-            "witness": "Sam Ray",
-        },
+        prefixed(
+            "consent",
+            {
+                "kind": "consent",
+                "given_by": "self",
+                "covers": ["photo", "name"],
+                "channels": [website.pk],
+                "method": "verbal_witnessed",
+                "witness": "Sam Ray",
+            },
+        ),
     )
     record = ConsentRecord.objects.get(person=person)
     assert record.media == ["name", "photo"]
@@ -127,7 +140,7 @@ def test_printable_forms_are_pdfs(client: Client, carol: Any, person: Any, websi
     for easy in ("", "on"):
         response = c.get(
             f"/consent/people/{person.pk}/form.pdf",
-            {"covers": ["photo", "name"], "channels": [website.pk], "easy_read": easy},
+            {"pdf-covers": ["photo", "name"], "pdf-channels": [website.pk], "pdf-easy_read": easy},
         )
         assert response.status_code == 200 and response.content.startswith(b"%PDF")
 
