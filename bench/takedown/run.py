@@ -47,10 +47,14 @@ def build_world() -> dict[str, object]:
     from carepost.publishing.models import Channel
 
     org = organisation_create(name="Bench Care", slug="bench")
-    service = service_create(organisation=org, name="Bench House", kind="care_home", sensitivity="public")
+    service = service_create(
+        organisation=org, name="Bench House", kind="care_home", sensitivity="public"
+    )
 
     def member(name: str, *roles: str) -> object:
-        user = User.objects.create_user(username=name, password="x" * 12, email=f"{name}@example.org")
+        user = User.objects.create_user(
+            username=name, password="x" * 12, email=f"{name}@example.org"
+        )
         return membership_create(organisation=org, user=user, roles=roles)
 
     world = {
@@ -59,9 +63,15 @@ def build_world() -> dict[str, object]:
         "reviewer": member("reviewer", "reviewer"),
         "officer": member("officer", "consent_officer"),
         "channels": [Channel.objects.get(organisation=org, kind="website")]
-        + [Channel.objects.create(organisation=org, kind="website", name=f"Partner site {i}") for i in range(1, CHANNELS)],
+        + [
+            Channel.objects.create(organisation=org, kind="website", name=f"Partner site {i}")
+            for i in range(1, CHANNELS)
+        ],
         "person": Person.objects.create(
-            organisation=org, service=service, legal_name="Margaret Docherty", preferred_name="Peggy",
+            organisation=org,
+            service=service,
+            legal_name="Margaret Docherty",
+            preferred_name="Peggy",
             date_of_birth=date(1936, 3, 3),
         ),
     }
@@ -77,20 +87,33 @@ def publish_many(world: dict[str, object]) -> int:
     from carepost.review.services import review_approve
 
     consent_record(
-        membership=world["officer"], person=world["person"], media=["name", "story"], all_public_channels=True,
-        method="verbal_witnessed", witness="Bench",
+        membership=world["officer"],
+        person=world["person"],
+        media=["name", "story"],
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Bench",
     )
     posts = -(-PUBLICATIONS // CHANNELS)
     for i in range(posts):
         post = post_create(
             membership=world["author"],
-            draft=DraftInput(text=f"Peggy led the singing, afternoon {i}.", channels=world["channels"], people=[world["person"]]),
+            draft=DraftInput(
+                text=f"Peggy led the singing, afternoon {i}.",
+                channels=world["channels"],
+                people=[world["person"]],
+            ),
         )
         post = post_submit(membership=world["author"], post=post, expected_version=post.version)
         review_approve(
-            membership=world["reviewer"], post=post, revision_id=post.current_revision_id, expected_version=post.version
+            membership=world["reviewer"],
+            post=post,
+            revision_id=post.current_revision_id,
+            expected_version=post.version,
         )
-    ids = list(Publication.objects.filter(state="queued").values_list("pk", flat=True)[:PUBLICATIONS])
+    ids = list(
+        Publication.objects.filter(state="queued").values_list("pk", flat=True)[:PUBLICATIONS]
+    )
     Publication.objects.filter(state="queued").exclude(pk__in=ids).update(state="cancelled")
     for pk in ids:
         publication_send(publication_id=pk)
@@ -100,8 +123,19 @@ def publish_many(world: dict[str, object]) -> int:
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         return subprocess.Popen(  # noqa: S603 - our own manage.py
-            [sys.executable, str(ROOT / "manage.py"), "worker", "--interval", "0.05", "--sweep-interval", "3600"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "worker",
+                "--interval",
+                "0.05",
+                "--sweep-interval",
+                "3600",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -128,12 +162,20 @@ def reset(world: dict[str, object]) -> None:
     from carepost.publishing.models import Publication
 
     Publication.objects.filter(state="taken_down").update(
-        state="published", take_down_requested_at=None, take_down_requested_by=None, take_down_reason="",
-        take_down_outcome="", taken_down_at=None,
+        state="published",
+        take_down_requested_at=None,
+        take_down_requested_by=None,
+        take_down_reason="",
+        take_down_outcome="",
+        taken_down_at=None,
     )
     consent_record(
-        membership=world["officer"], person=world["person"], media=["name", "story"], all_public_channels=True,
-        method="verbal_witnessed", witness="Bench",
+        membership=world["officer"],
+        person=world["person"],
+        media=["name", "story"],
+        all_public_channels=True,
+        method="verbal_witnessed",
+        witness="Bench",
     )
 
 
@@ -144,7 +186,10 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="carepost-bench-")
     db_path = os.path.join(tmp, "bench.sqlite3")
     setup_django(db_path, os.path.join(tmp, "media"))
-    print(f"Setting up {PUBLICATIONS} live publications of one person on {CHANNELS} channels …", flush=True)
+    print(
+        f"Setting up {PUBLICATIONS} live publications of one person on {CHANNELS} channels …",
+        flush=True,
+    )
     t0 = time.perf_counter()
     world = build_world()
     print(f"  {publish_many(world)} live after {time.perf_counter() - t0:.1f} s")
@@ -160,7 +205,10 @@ def main() -> None:
                 reset(world)
             seconds = one_run(world)
             durations.append(seconds)
-            print(f"  run {i + 1}: all {PUBLICATIONS} down {seconds:.2f} s after the withdrawal", flush=True)
+            print(
+                f"  run {i + 1}: all {PUBLICATIONS} down {seconds:.2f} s after the withdrawal",
+                flush=True,
+            )
     finally:
         worker.terminate()
         try:
@@ -175,7 +223,9 @@ def main() -> None:
     print(f"  runs                 : {len(durations)}")
     print(f"  median               : {statistics.median(durations):.2f} s")
     print(f"  p95                  : {p95:.2f} s   (target: under 10 s)")
-    print(f"  throughput (median)  : {PUBLICATIONS / statistics.median(durations):.0f} take-downs/s")
+    print(
+        f"  throughput (median)  : {PUBLICATIONS / statistics.median(durations):.0f} take-downs/s"
+    )
 
 
 if __name__ == "__main__":

@@ -53,7 +53,9 @@ def test_withdrawal_takes_the_post_down_from_the_page_and_the_feed(
 
     officer.get_by_text("Record a consent or objection").click()
     form = officer.locator("form", has=officer.get_by_role("button", name="Record", exact=True))
-    form.get_by_label("Given by").select_option(label="Ann Docherty (Welfare attorney (power of attorney))")
+    form.get_by_label("Given by").select_option(
+        label="Ann Docherty (Welfare attorney (power of attorney))"
+    )
     form.get_by_label("Name", exact=True).check()
     form.get_by_label("Story or quote").check()
     form.get_by_label("All public channels").check()
@@ -67,7 +69,9 @@ def test_withdrawal_takes_the_post_down_from_the_page_and_the_feed(
     worker = new_page()
     log_in(worker, "alice", "pw-alice")
     worker.get_by_role("link", name="Write a new post").click()
-    worker.get_by_label("What do you want to say?").fill("Peggy led the singing at the tea dance today.")
+    worker.get_by_label("What do you want to say?").fill(
+        "Peggy led the singing at the tea dance today."
+    )
     worker.get_by_label("Margaret Anne Docherty (Peggy), Braeburn House").check()
     worker.get_by_label("Website news").check()
     worker.get_by_role("button", name="Save and check").click()
@@ -100,5 +104,7 @@ def test_withdrawal_takes_the_post_down_from_the_page_and_the_feed(
     # The post's page shows the take-down outcome.
     worker.goto(post_url)
     expect(worker.get_by_role("cell", name="Taken down")).to_be_visible()
-    expect(worker.get_by_text("Take-down: Removed from the news page and the feed.")).to_be_visible()
+    expect(
+        worker.get_by_text("Take-down: Removed from the news page and the feed.")
+    ).to_be_visible()
     assert person.pk

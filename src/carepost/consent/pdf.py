@@ -100,7 +100,8 @@ def consent_form_pdf(
             Paragraph("What you agree to (tick each one you agree to)", sub),
         ]
     rows = [[f"{BOX} Yes   {BOX} No", labels.get(m, m)] for m in media if m in Media.values]
-    table = Table(rows, colWidths=[45 * mm, 120 * mm])
+    widths = [62 * mm, 108 * mm] if easy_read else [45 * mm, 125 * mm]
+    table = Table(rows, colWidths=widths)
     table.setStyle(
         TableStyle(
             [
@@ -129,12 +130,17 @@ def consent_form_pdf(
                 "take down everything featuring you that relies on this consent, on every channel.",
                 body,
             ),
-            Paragraph("Who is signing", sub),
+            Paragraph("Who is signing (tick one)", sub),
+            Paragraph(f"{BOX} The person named above.", body),
             Paragraph(
-                f"{BOX} The person named above.  {BOX} A welfare attorney, welfare guardian or intervention "
-                "order holder whose powers cover this decision (attach evidence).  "
-                f"{BOX} A person with parental responsibilities.  {BOX} The local authority (looked-after child). "
-                "Next of kin and family cannot consent for an adult; they can add their views below.",
+                f"{BOX} A welfare attorney, welfare guardian or intervention order holder whose "
+                "powers cover this decision (attach the evidence).",
+                body,
+            ),
+            Paragraph(f"{BOX} A person with parental responsibilities.", body),
+            Paragraph(f"{BOX} The local authority (for a looked-after child).", body),
+            Paragraph(
+                "Next of kin and family cannot consent for an adult. They can add their views below.",
                 body,
             ),
         ]

@@ -39,27 +39,28 @@ def screen(text: str, *, register: Register | None = None, policy: Policy | None
     if not isinstance(text, str):
         raise TypeError("screen() expects a str")
     doc = analyse(text)
-    enabled = policy.enabled
+    disabled = policy.disabled  # Policy.enabled(check) is "check not in disabled"
     findings: list[Finding] = []
     doc.personal = find_personal_data(doc)
-    if enabled("personal_data"):
+    if "personal_data" not in disabled:
         findings += check_personal_data(doc)
     doc.mentions = find_mentions(doc, register)
-    if enabled("person"):
+    if "person" not in disabled:
         findings += check_person(doc, register)
-    if enabled("unknown_name"):
+    if "unknown_name" not in disabled:
         findings += check_unknown_names(doc, register)
-    if enabled("special_category"):
+    if "special_category" not in disabled:
         findings += check_special_category(doc, register)
-    if enabled("location"):
+    if "location" not in disabled:
         findings += check_location(doc, register)
-    if enabled("confidential"):
+    if "confidential" not in disabled:
         findings += check_confidential(doc, register)
-    if enabled("offensive"):
+    if "offensive" not in disabled:
         findings += check_offensive(doc, register)
     if policy.watched_terms:
+        enabled = policy.enabled
         findings += [f for f in check_watched(doc, policy.watched_matcher) if enabled(f.check)]
-    if enabled("voice"):
+    if "voice" not in disabled:
         findings += check_voice(doc)
     if policy.check_actions or policy.code_actions:
         findings = [
@@ -68,5 +69,10 @@ def screen(text: str, *, register: Register | None = None, policy: Policy | None
             else replace(f, action=a)
             for f in findings
         ]
-    findings.sort(key=lambda f: (f.start, f.end, f.check, f.person_id or "", f.code))
+    if len(findings) > 1:
+        findings.sort(key=_order)
     return Report(findings)
+
+
+def _order(f: Finding) -> tuple[int, int, str, str, str]:
+    return (f.start, f.end, f.check, f.person_id or "", f.code)

@@ -93,6 +93,11 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _SPACED = re.compile(r"(?<!\w)[^\W\d_](?P<sep>[ .\-])[^\W\d_](?:(?P=sep)[^\W\d_])+(?!\w)")
 # Leetspeak only inside tokens that mix letters with digits or symbols.
 _LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
+# The same runs, but only those that also hold a digit or symbol (``fix`` leaves the
+# others as they are, and most words of a post are such runs): a run starts where the
+# character before is not in the class, and the look-ahead finds a digit or symbol
+# before the first character outside the class.
+_LEET_CANDIDATE = re.compile(r"(?<![a-z0-9@$!|])(?=[a-z]*[0-9@$!|])[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
 _LEET_TABLE = str.maketrans(
     {
         "0": "o",
@@ -215,4 +220,4 @@ def leet_text(fold: str) -> str:
             return token
         return core[:lead] + core[lead:].translate(_LEET_TABLE) + token[len(core) :]
 
-    return _LEET_TOKEN.sub(fix, fold)
+    return _LEET_CANDIDATE.sub(fix, fold)

@@ -184,9 +184,77 @@ class Gated:
         ids = self.ids
         return ids is None or not ids.isdisjoint(_INDEX.present(doc))
 
+    def seen(self, present: set[int]) -> bool:
+        """``maybe`` given ``literals_present(doc)`` (for a check that asks many gates)."""
+        ids = self.ids
+        return ids is None or not ids.isdisjoint(present)
+
+
+def _has_upper(items: Any) -> bool:
+    """True if the parsed pattern can match an upper-case character as written."""
+    for op, av in items:
+        if op in (_c.LITERAL, _c.NOT_LITERAL):
+            if chr(av).lower() != chr(av):
+                return True
+        elif op is _c.IN:
+            for item_op, item_av in av:
+                if item_op in (_c.LITERAL, _c.NOT_LITERAL) and chr(item_av).lower() != chr(item_av):
+                    return True
+                if item_op is _c.RANGE:
+                    low, high = item_av
+                    if high - low > 5000 or any(
+                        chr(c).lower() != chr(c) for c in range(low, high + 1)
+                    ):
+                        return True
+        elif op is _c.BRANCH:
+            if any(_has_upper(alternative) for alternative in av[1]):
+                return True
+        elif op is _c.SUBPATTERN:
+            if _has_upper(av[-1]):
+                return True
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if _has_upper(av[2]):
+                return True
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            if _has_upper(av[1]):
+                return True
+        elif op is _c.GROUPREF_EXISTS:
+            return True
+    return False
+
+
+def lowercase_twin(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The same pattern without ``re.IGNORECASE``, for a lower-case text (``Doc.fold`` or
+    ``Doc.leet``), where it matches exactly the same spans, two to three times faster.
+    Only when nothing in the pattern is upper case (``[A-Z]`` under IGNORECASE also
+    matches lower-case letters); otherwise the pattern itself. The normaliser leaves no
+    character that re would fold onto an ASCII letter (see the module docstring)."""
+    if not pattern.flags & re.IGNORECASE or _has_upper(
+        _parser.parse(pattern.pattern, pattern.flags)
+    ):
+        return pattern
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
 
 def gate(regex: re.Pattern[str]) -> Gated:
     return Gated(regex)
 
 
-__all__ = ["Gated", "gate", "required_literals"]
+def literal_ids(literals: Iterable[str]) -> frozenset[int]:
+    """Register lower-case literals to be looked for in ``Doc.fold``; their ids."""
+    return _INDEX.add(literals, exact=False)
+
+
+def literals_present(doc: Doc) -> set[int]:
+    """Ids of the registered literals that occur in the post (one scan per post)."""
+    return _INDEX.present(doc)
+
+
+__all__ = [
+    "Gated",
+    "gate",
+    "literal_ids",
+    "literals_present",
+    "lowercase_twin",
+    "required_literals",
+]

@@ -123,6 +123,7 @@ class Register:
         self.by_pair: dict[tuple[str, str], list[tuple[tuple[str, ...], list[Form]]]] = {}
         self.by_single: dict[str, list[tuple[tuple[str, ...], list[Form]]]] = {}
         self._typo_keys: dict[str, str | None] = {}
+        self._messages: dict[tuple[str, str, bool], str] = {}  # person check's messages
         forms: dict[tuple[str, ...], dict[str, Form]] = {}
 
         def add(tokens: tuple[str, ...], person_id: str, kind: str) -> None:
@@ -179,7 +180,7 @@ class Register:
                 if len(form_tokens) == 1:
                     self.by_single.setdefault(form_tokens[0], []).append(entry)
                 else:
-                    self.by_pair.setdefault(form_tokens[:2], []).append(entry)
+                    self.by_pair.setdefault((form_tokens[0], form_tokens[1]), []).append(entry)
         # words that can start a match: a form's first word, or a possessive written
         # without its apostrophe ("peggys") of a one-word name
         self.start_keys: frozenset[str] = frozenset(self.by_first) | frozenset(

@@ -23,7 +23,7 @@ from typing import Any
 import ahocorasick
 
 from .normalise import fold_text, leet_text, normalise
-from .prefilter import required_literals
+from .prefilter import literal_ids, literals_present, lowercase_twin, required_literals
 from .text import Doc
 
 _WORD = re.compile(r"[^\W_]+")
@@ -66,6 +66,7 @@ class Lexicon:
         # literals one of which every match of a pattern contains (prefilter.py): the
         # pattern runs only when one is in the post
         self.literals: dict[int, tuple[str, ...] | None] = {}
+        self.literal_ids: dict[int, frozenset[int] | None] = {}  # the same, in the index
         entries: dict[str, list[tuple[str, str, int]]] = {}
         for name, body in data.items():
             if name == "allow" or not isinstance(body, dict):
@@ -86,9 +87,14 @@ class Lexicon:
                 entries.setdefault(key, []).append((name, "stem", 1))
             for item in body.get("patterns", []):
                 flags = 0 if item.get("case_sensitive") else re.IGNORECASE
-                pattern = re.compile(item["regex"], flags)
-                literals = required_literals(pattern, lower=True)
+                written = re.compile(item["regex"], flags)
+                literals = required_literals(written, lower=True)
+                # runs on the lower-case fold or leet: the same matches without IGNORECASE
+                pattern = lowercase_twin(written)
                 self.literals[id(pattern)] = tuple(sorted(literals)) if literals else None
+                self.literal_ids[id(pattern)] = (
+                    literal_ids(literals) if literals and min(map(len, literals)) >= 3 else None
+                )
                 for trigger in item.get("triggers", []):
                     self.triggers.setdefault(_key(trigger) or trigger, []).append(
                         (name, pattern, bool(item.get("negative", False)))
@@ -106,6 +112,7 @@ class Lexicon:
             self.automaton.add_word(key, values)
         if entries:
             self.automaton.make_automaton()
+        self._masks: dict[str, str | None] = {}  # masked word -> category (or None)
         self.shared: _LexiconSet | None = None  # set when the lexicon joins a shared pass
         self.number = 0
         self.trigger_keys = frozenset(self.triggers)
@@ -159,9 +166,15 @@ class Lexicon:
                     if id(pattern) in seen_patterns:
                         continue
                     seen_patterns.add(id(pattern))
-                    literals = self.literals[id(pattern)]
-                    if literals is not None and not any(lit in text for lit in literals):
-                        continue
+                    ids = self.literal_ids[id(pattern)]
+                    if ids is not None and text is doc.fold:
+                        # one look-up in the literals found by the post's single scan
+                        if ids.isdisjoint(literals_present(doc)):
+                            continue
+                    else:
+                        literals = self.literals[id(pattern)]
+                        if literals is not None and not any(lit in text for lit in literals):
+                            continue
                     for m in pattern.finditer(text):
                         if m.end() > m.start():
                             if negative:
@@ -184,23 +197,31 @@ class Lexicon:
         if "*" not in text and "#" not in text:
             return []
         out = []
+        cache = self._masks
         for m in _MASKED.finditer(text):
             word = m.group()
-            letters = sum(c.isalpha() for c in word)
-            if (
-                len(word) < 3
-                or letters < 1
-                or (word.endswith(("*", "#")) and letters == len(word) - 1)
-            ):
-                continue
-            regex = re.compile(
-                "".join("[a-z]" if c in "*#" else re.escape(c) for c in word) + r"\Z"
-            )
-            for key, category in self.by_length.get(len(word), ()):
-                if regex.match(key):
+            if word in cache:
+                category = cache[word]
+                if category is not None:
                     out.append(Hit(category, m.start(), m.end(), "masked"))
-                    break
+                continue
+            category = self._unmask(word)
+            if len(cache) < 10_000:
+                cache[word] = category
+            if category is not None:
+                out.append(Hit(category, m.start(), m.end(), "masked"))
         return out
+
+    def _unmask(self, word: str) -> str | None:
+        """The category of the lexicon word a masked word ("f*ck") stands for, if any."""
+        letters = sum(c.isalpha() for c in word)
+        if len(word) < 3 or letters < 1 or (word.endswith(("*", "#")) and letters == len(word) - 1):
+            return None
+        regex = re.compile("".join("[a-z]" if c in "*#" else re.escape(c) for c in word) + r"\Z")
+        for key, category in self.by_length.get(len(word), ()):
+            if regex.match(key):
+                return category
+        return None
 
     def _repeated(self, doc: Doc) -> list[Hit]:
         out: list[Hit] = []
@@ -246,7 +267,11 @@ class _LexiconSet:
         return found
 
 
-_BUILT_IN = (("special_category.toml", False), ("confidential.toml", False), ("offensive.toml", True))
+_BUILT_IN = (
+    ("special_category.toml", False),
+    ("confidential.toml", False),
+    ("offensive.toml", True),
+)
 
 
 @cache

@@ -6,6 +6,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from .normalise import OffsetMap, fold_text, leet_text, normalise
@@ -94,8 +95,8 @@ class Doc:
         """ " key key key " with the line offset of each token (for phrase automata)."""
         if self._line is None:
             keys = self.token_keys()
-            starts = list(accumulate(map(len, keys), lambda pos, size: pos + size + 1, initial=1))
-            del starts[-1]
+            # token k starts after the leading space, the k tokens before it and their spaces
+            starts = list(map(add, accumulate(map(len, keys), initial=0), range(1, len(keys) + 1)))
             self._line = (" " + " ".join(keys) + " ", starts)
         return self._line
 
@@ -168,8 +169,6 @@ def analyse(text: str) -> Doc:
     norm, omap = normalise(text)
     fold = fold_text(norm)
     leet = leet_text(fold)
-    if "#" in norm or "@" in norm:
-        return _analyse_tags(text, norm, fold, leet, omap)
     # [gap, word, gap, word, ..., gap] in one C call; the words of ``leet`` are the tokens.
     # Everything below is done a list at a time; only unseen words and gaps (cached,
     # the same for every post) cost a Python-level step.
@@ -187,25 +186,40 @@ def analyse(text: str) -> Doc:
     starts = offsets[0:-1:2]
     ends = offsets[1::2]
     surfaces = list(map(norm.__getitem__, map(slice, starts, ends)))
-    shapes = list(map(_SHAPES.get, surfaces))
-    if None in shapes:
-        shapes = [
+    known_shapes = list(map(_SHAPES.get, surfaces))
+    shapes: list[int] = (
+        [
             shape if shape is not None else _learn_shape(surface)
-            for shape, surface in zip(shapes, surfaces, strict=True)
+            for shape, surface in zip(known_shapes, surfaces, strict=True)
         ]
-    initials = list(map(_GAP_INITIAL.get, gaps))
-    if None in initials:
-        initials = [
+        if None in known_shapes
+        else known_shapes  # type: ignore[assignment]
+    )
+    known_initials = list(map(_GAP_INITIAL.get, gaps))
+    initials: list[bool] = (
+        [
             flag if flag is not None else _learn_gap(gap)
-            for flag, gap in zip(initials, gaps, strict=True)
+            for flag, gap in zip(known_initials, gaps, strict=True)
         ]
+        if None in known_initials
+        else known_initials  # type: ignore[assignment]
+    )
     initials[0] = True
-    sentences = list(accumulate(initials, initial=-1))
+    sentences: list[int] = list(accumulate(initials, initial=-1))
     del sentences[0]
     sentence_starts = list(compress(range(n), initials))
-    weak = {
-        k for k, first in enumerate(sentence_starts) if k and not _strong_gap(gaps[first])
-    }
+    weak = {k for k, first in enumerate(sentence_starts) if k and not _strong_gap(gaps[first])}
+    tagged = (
+        [k for k in range(n) if gaps[k][-1:] in ("#", "@") and not surfaces[k].isdigit()]
+        if "#" in norm or "@" in norm
+        else None
+    )
+    if tagged:
+        return _with_tags(
+            Doc(text, norm, fold, leet, omap, [], sentence_starts, True, weak),
+            set(tagged),
+            (starts, ends, keys, shapes, initials, sentences),
+        )
     tokens = list(map(Token, starts, ends, keys, shapes, initials, repeat(False, n), sentences))
     # a TITLE-shaped word has two letters or more, so it is never the pronoun "I"
     casual = TITLE not in shapes
@@ -215,57 +229,27 @@ def analyse(text: str) -> Doc:
     return doc
 
 
-def _analyse_tags(text: str, norm: str, fold: str, leet: str, omap: OffsetMap) -> Doc:
-    """``analyse`` word by word, for posts with #hashtags or @handles (split CamelCase)."""
-    # [gap, token, gap, token, ..., gap] in one C call; tokens are words of ``leet``.
-    parts = _SPLIT(leet)
-    keys = parts[1::2]
-    gaps = parts[0::2]
-    if leet is fold:
-        # ``norm`` splits at the same places unless lower-casing moved a word boundary
-        norm_parts = _SPLIT(norm)
-        if len(norm_parts) == len(parts) and all(
-            map(int.__eq__, map(len, norm_parts), map(len, parts))
-        ):
-            surfaces = norm_parts[1::2]
-        else:
-            surfaces = None
-    else:
-        surfaces = None
-    tokens: list[Token] = []
+def _with_tags(
+    doc: Doc,
+    tagged: set[int],
+    columns: tuple[list[int], list[int], list[str], list[int], list[bool], list[int]],
+) -> Doc:
+    """The tokens of a post with #hashtags or @handles: each tag is split at CamelCase
+    ("#HappyBirthdayPeggy" -> happy birthday peggy) into tokens marked ``tag``."""
+    starts, ends, keys, shapes, initials, sentences = columns
+    tokens = doc.tokens
     append = tokens.append
     sentence_starts: list[int] = []
-    sentence = -1
-    weak: set[int] = set()
-    shapes = _SHAPES
-    boundary = _BOUNDARY.search
     casual = True
-    end = 0
-    for index, key in enumerate(keys):
-        gap = gaps[index]
-        start = end + len(gap)
-        end = start + len(key)
-        if index:
-            if gap == " ":
-                initial = False
-            else:
-                # the gap as written (lower-casing never changes punctuation or spaces)
-                initial = boundary(gap) is not None
-                if initial:
-                    sentence += 1
-                    sentence_starts.append(len(tokens))
-                    if _STRONG.search(gap) is None:
-                        weak.add(sentence)
-        else:
-            initial = True
-            sentence = 0
-            sentence_starts.append(0)
-        surface = surfaces[index] if surfaces is not None else norm[start:end]
-        if start and norm[start - 1] in "#@" and not surface.isdigit():
-            # hashtag or handle: split CamelCase into words
+    norm, leet = doc.norm, doc.leet
+    for k, start in enumerate(starts):
+        initial = initials[k]
+        if initial:
+            sentence_starts.append(len(tokens))
+        if k in tagged:
             first_part = True
-            for part in _CAMEL.finditer(surface):
-                p_start, p_end = start + part.start(), start + part.end()
+            for part in _CAMEL.finditer(norm, start, ends[k]):
+                p_start, p_end = part.span()
                 append(
                     Token(
                         p_start,
@@ -274,17 +258,14 @@ def _analyse_tags(text: str, norm: str, fold: str, leet: str, omap: OffsetMap) -
                         _shape(part.group()),
                         initial and first_part,
                         True,
-                        sentence,
+                        sentences[k],
                     )
                 )
                 first_part = False
         else:
-            shape = shapes.get(surface)
-            if shape is None:
-                shape = _surface_shape(surface)
-                if len(shapes) < 100_000:
-                    shapes[surface] = shape
-            if shape == TITLE and casual and key != "i":
+            if shapes[k] == TITLE:
                 casual = False
-            append(Token(start, end, key, shape, initial, False, sentence))
-    return Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)
+            append(Token(start, ends[k], keys[k], shapes[k], initial, False, sentences[k]))
+    doc.sentence_starts = sentence_starts
+    doc.casual = casual
+    return doc

@@ -9,7 +9,12 @@ pytestmark = pytest.mark.django_db
 
 def test_every_periodic_job_runs_and_is_idempotent(alice: Any, consented: Any) -> None:
     jobs = periodic_jobs(15)
-    assert {j.name for j in jobs} >= {"outbox", "consent expiry", "boundaries reminders", "policy reminders"}
+    assert {j.name for j in jobs} >= {
+        "outbox",
+        "consent expiry",
+        "boundaries reminders",
+        "policy reminders",
+    }
     for job in jobs:
         job.run()
         job.run()

@@ -17,7 +17,7 @@ import re
 
 from ..findings import Finding, new_finding
 from ..normalise import fold_text, normalise
-from ..prefilter import gate
+from ..prefilter import gate, literals_present, lowercase_twin
 from ..register import Register
 from ..text import Doc
 from .personal_data import POSTCODE, STREET_TYPES
@@ -66,6 +66,15 @@ HOSPITAL = re.compile(
     r"(?:[A-Z][\w']+ ){1,4}(?:Hospital|Infirmary))\b"
 )
 
+
+# The case-insensitive cues run on the lower-case ``fold`` without IGNORECASE (the same
+# matches, faster; prefilter.lowercase_twin).
+_SECRET_PLACE_FOLD = lowercase_twin(SECRET_PLACE)
+_ORG_CUE_FOLD = lowercase_twin(ORG_CUE)
+_HOME_CUE_FOLD = lowercase_twin(HOME_CUE)
+_STRONG_NOW_FOLD = lowercase_twin(STRONG_NOW)
+_WEAK_NOW_FOLD = lowercase_twin(WEAK_NOW)
+_PRESENCE_FOLD = lowercase_twin(PRESENCE)
 
 # Literal pre-filters: each regex runs only when the words it needs are in the post.
 _STREET = gate(STREET)
@@ -139,7 +148,8 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
     def sentence_text(index: int) -> tuple[int, int]:
         return doc.sentence_span(index)
 
-    org_cue = _ORG_CUE.maybe(doc)
+    present = literals_present(doc)
+    org_cue = _ORG_CUE.seen(present)
 
     # addresses from personal_data
     for kind, s, e in doc.personal:
@@ -147,7 +157,9 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             continue
         index = doc.sentence_of_offset(s)
         a, b = sentence_text(index)
-        if org_cue and (ORG_CUE.search(norm, a, b) or (not named and ORG_CUE.search(norm))):
+        if org_cue and (
+            _ORG_CUE_FOLD.search(fold, a, b) or (not named and _ORG_CUE_FOLD.search(fold))
+        ):
             continue
         findings.append(
             _finding(
@@ -163,8 +175,8 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
 
     # streets named near people supported or a home
     address_spans = [(s, e) for kind, s, e in doc.personal if kind == "address"]
-    streets = STREET.finditer(norm) if _STREET.maybe(doc) else ()
-    secret_place = _SECRET_PLACE.maybe(doc)
+    streets = STREET.finditer(norm) if _STREET.seen(present) else ()
+    secret_place = _SECRET_PLACE.seen(present)
     home_cue: bool | None = None
     for m in streets:
         s, e = m.span(1)
@@ -172,7 +184,7 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             continue
         index = doc.sentence_of_offset(s)
         a, b = sentence_text(index)
-        if secret_place and SECRET_PLACE.search(norm, a, b):
+        if secret_place and _SECRET_PLACE_FOLD.search(fold, a, b):
             findings.append(
                 _finding(
                     doc,
@@ -184,10 +196,10 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                 )
             )
             continue
-        if org_cue and ORG_CUE.search(norm, a, b):
+        if org_cue and _ORG_CUE_FOLD.search(fold, a, b):
             continue
         if home_cue is None:
-            home_cue = HOME_CUE.search(norm) is not None if _HOME_CUE.maybe(doc) else False
+            home_cue = _HOME_CUE_FOLD.search(fold) is not None if _HOME_CUE.seen(present) else False
         if named or home_cue:
             findings.append(
                 _finding(
@@ -202,13 +214,13 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             )
 
     # live check-ins
-    strong_now = _STRONG_NOW.maybe(doc)
-    weak_now = _WEAK_NOW.maybe(doc)
+    strong_now = _STRONG_NOW.seen(present)
+    weak_now = _WEAK_NOW.seen(present)
     if not (strong_now or weak_now):
         sentences = 0
     for index in range(sentences):
         a, b = sentence_text(index)
-        strong = strong_now and STRONG_NOW.search(fold, a, b)
+        strong = strong_now and _STRONG_NOW_FOLD.search(fold, a, b)
         if strong and PLACE.search(norm, a, b):
             findings.append(
                 _finding(
@@ -223,8 +235,8 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             continue
         if (
             weak_now
-            and WEAK_NOW.search(fold, a, b)
-            and PRESENCE.search(fold, a, b)
+            and _WEAK_NOW_FOLD.search(fold, a, b)
+            and _PRESENCE_FOLD.search(fold, a, b)
             and PLACE.search(norm, a, b)
         ):
             findings.append(
@@ -239,7 +251,7 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
             )
 
     # schools and hospitals of named people
-    if named and _SCHOOL.maybe(doc):
+    if named and _SCHOOL.seen(present):
         for m in SCHOOL.finditer(norm):
             s, e = m.span(1)
             findings.append(
@@ -252,7 +264,7 @@ def check_location(doc: Doc, register: Register) -> list[Finding]:
                     "Names the school or college somebody we support attends.",
                 )
             )
-    if named and _HOSPITAL.maybe(doc):
+    if named and _HOSPITAL.seen(present):
         for m in HOSPITAL.finditer(norm):
             findings.append(
                 _finding(

@@ -252,17 +252,20 @@ MONTH_BEFORE = frozenset(
 )
 CONNECTORS = frozenset(("and", "&", "or"))
 
-_false_friend_index: dict[str, list[tuple[str, ...]]] | None = None
+_false_friend_index: dict[str, list[tuple[int, list[str]]]] | None = None
 
 
-def _false_friends() -> dict[str, list[tuple[str, ...]]]:
+def _false_friends() -> dict[str, list[tuple[int, list[str]]]]:
+    """Each word of a false-friend phrase -> (its position in the phrase, the phrase)."""
     global _false_friend_index
     if _false_friend_index is None:
-        index: dict[str, list[tuple[str, ...]]] = {}
+        index: dict[str, list[tuple[int, list[str]]]] = {}
         for phrase in name_false_friends():
             for variant in name_variants(phrase):
                 for token in set(variant):
-                    index.setdefault(token, []).append(variant)
+                    for pos, word in enumerate(variant):
+                        if word == token:
+                            index.setdefault(token, []).append((pos, list(variant)))
         _false_friend_index = index
     return _false_friend_index
 
@@ -271,16 +274,11 @@ def _in_false_friend(doc: Doc, i: int, key: str) -> bool:
     phrases = _false_friends().get(key)
     if not phrases:
         return False
-    tokens = doc.tokens
-    for phrase in phrases:
-        for pos, word in enumerate(phrase):
-            if word != key:
-                continue
-            first = i - pos
-            if first < 0 or first + len(phrase) > len(tokens):
-                continue
-            if all(tokens[first + k].key == phrase[k] for k in range(len(phrase))):
-                return True
+    keys = doc.token_keys()
+    for pos, phrase in phrases:
+        first = i - pos
+        if first >= 0 and keys[first : first + len(phrase)] == phrase:
+            return True
     return False
 
 
@@ -331,10 +329,11 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
     n = len(keys)
     typos = [False] * n
     if register.typo_index:
-        typo_key = register.typo_key
+        known = register._typo_keys  # typo_key's cache, read here without the call
         capitalised = map((TITLE, UPPER).__contains__, doc.token_shapes())
         for index in compress(range(n), capitalised):
-            replacement = typo_key(keys[index])
+            key = keys[index]
+            replacement = known[key] if key in known else register.typo_key(key)
             if replacement is not None:
                 keys[index] = replacement
                 typos[index] = True
@@ -373,9 +372,7 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
                     break
             if not ok:
                 continue
-            if any(
-                len(t) == 1 and tokens[i + k].shape != UPPER for k, t in enumerate(form_tokens)
-            ):
+            if any(len(t) == 1 and tokens[i + k].shape != UPPER for k, t in enumerate(form_tokens)):
                 continue
             cand = _Candidate(i, i + length - 1, forms, any(typos[i : i + length]))
             if length == 1:
@@ -584,43 +581,42 @@ _WHAT = {
     "preferred_name": "preferred name",
     "first_name": "first name",
 }
-_MESSAGES: dict[tuple[str, str, str, bool], str] = {}
 
 
 def _message(person_id: str, full_name: str, kind: str, typo: bool) -> str:
-    cache_key = (person_id, full_name, kind, typo)
-    message = _MESSAGES.get(cache_key)
-    if message is None:
-        what = _WHAT.get(kind, "name")
-        hint = " (spelt slightly differently)" if typo else ""
-        message = (
-            f"Names {full_name} ({person_id}), a person we support, by their {what}{hint}. "
-            "Tag them on the post so their consent is checked, or take the name out."
-        )
-        if len(_MESSAGES) < 100_000:
-            _MESSAGES[cache_key] = message
-    return message
+    what = _WHAT.get(kind, "name")
+    hint = " (spelt slightly differently)" if typo else ""
+    return (
+        f"Names {full_name} ({person_id}), a person we support, by their {what}{hint}. "
+        "Tag them on the post so their consent is checked, or take the name out."
+    )
 
 
 def check_person(doc: Doc, register: Register) -> list[Finding]:
     findings: list[Finding] = []
     people = register.people
+    messages = register._messages  # (person id, kind, typo) -> message, per register
     spans: dict[tuple[int, int], tuple[int, int, str]] = {}
     for mention in doc.mentions:
-        person = people[mention.person_id]
+        person_id = mention.person_id
         span = (mention.start, mention.end)
         original = spans.get(span)
         if original is None:
             original = spans[span] = doc.orig(mention.start, mention.end)
         start, end, text = original
-        if mention.typo:
+        kind, typo = mention.kind, mention.typo
+        if typo:
             code = "person.typo"
         elif mention.tag:
             code = "person.hashtag"
         else:
-            code = _CODES.get(mention.kind) or f"person.{mention.kind}"
-        message = _message(person.id, person.full_name, mention.kind, mention.typo)
-        findings.append(new_finding("person", code, "review", start, end, text, message, person.id))
+            code = _CODES.get(kind) or f"person.{kind}"
+        message = messages.get((person_id, kind, typo))
+        if message is None:
+            message = _message(person_id, people[person_id].full_name, kind, typo)
+            if len(messages) < 100_000:
+                messages[(person_id, kind, typo)] = message
+        findings.append(new_finding("person", code, "review", start, end, text, message, person_id))
     return findings
 
 

@@ -10,7 +10,7 @@ import re
 from datetime import date
 
 from ..findings import Finding, new_finding
-from ..prefilter import gate
+from ..prefilter import gate, literals_present, lowercase_twin
 from ..text import Doc
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
@@ -69,6 +69,7 @@ _MAYBE_NINO = re.compile(r"\d\d\s?\d\d")
 _MAYBE_DOB = re.compile(r"d\.?\s?o|birth|born")
 _MAYBE_PHONE = re.compile(r"0\d|\+")
 _MAYBE_POSTCODE = re.compile(r"\d[0-9a-z]?\s?\d[a-z][a-z]")
+_DOB_FOLD = lowercase_twin(DOB)  # the same matches on the lower-case fold
 _ADDRESS = gate(ADDRESS)
 _HOUSE_ADDRESS = gate(HOUSE_ADDRESS)
 
@@ -174,7 +175,7 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
             if free(*m.span()):
                 found.append(("ni_number", m.start(), m.end()))
                 taken.append(m.span())
-        dobs = DOB.finditer(norm) if _MAYBE_DOB.search(fold) else ()
+        dobs = _DOB_FOLD.finditer(fold) if _MAYBE_DOB.search(fold) else ()
         for m in dobs:
             s, e = m.span("date")
             if free(s, e):
@@ -187,7 +188,7 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
             if _phone_ok(raw) and free(s, e):
                 found.append(("phone", s, e))
                 taken.append((s, e))
-        addresses = ADDRESS.finditer(norm) if _ADDRESS.maybe(doc) else ()
+        addresses = ADDRESS.finditer(norm) if _ADDRESS.seen(literals_present(doc)) else ()
         for m in addresses:
             if free(*m.span()):
                 found.append(("address", m.start(), m.end()))

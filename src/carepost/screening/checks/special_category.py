@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Finding, new_finding
-from ..prefilter import gate
+from ..prefilter import gate, lowercase_twin
 from ..rules import Hit, load_lexicon
 from ..text import Doc
 
@@ -27,13 +27,15 @@ SINGLED_OUT = re.compile(
 )
 PRONOUN = re.compile(r"\b(?:he|she|his|her|him|hers|himself|herself)\b", re.IGNORECASE)
 _SINGLED_OUT = gate(SINGLED_OUT)
+_SINGLED_OUT_FOLD = lowercase_twin(SINGLED_OUT)  # the same matches on the lower-case fold
+_PRONOUN_FOLD = lowercase_twin(PRONOUN)
 
 
 def identifiable_sentences(doc: Doc) -> set[int]:
     """Sentences that are about an identifiable person."""
     named = {doc.tokens[m.first_token].sentence for m in doc.mentions}
     result = set(named)
-    singled = SINGLED_OUT.finditer(doc.fold) if _SINGLED_OUT.maybe(doc) else ()
+    singled = _SINGLED_OUT_FOLD.finditer(doc.fold) if _SINGLED_OUT.maybe(doc) else ()
     for m in singled:
         result.add(doc.sentence_of_offset(m.start()))
     # clauses joined by a dash or colon belong together ("May Robertson, CHI ... - GP has asked")
@@ -51,7 +53,7 @@ def identifiable_sentences(doc: Doc) -> set[int]:
             if index in result:
                 continue
             start, end = doc.sentence_span(index)
-            if PRONOUN.search(doc.fold, start, end):
+            if _PRONOUN_FOLD.search(doc.fold, start, end):
                 result.add(index)
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..findings import Finding, new_finding
-from ..prefilter import gate
+from ..prefilter import gate, lowercase_twin
 from ..text import Doc
 
 OPINION = re.compile(
@@ -16,13 +16,14 @@ OPINION = re.compile(
 )
 
 _OPINION = gate(OPINION)
+_OPINION_FOLD = lowercase_twin(OPINION)  # the same matches on the lower-case fold
 
 
 def check_voice(doc: Doc) -> list[Finding]:
     findings: list[Finding] = []
     if not _OPINION.maybe(doc):
         return findings
-    for m in OPINION.finditer(doc.norm):
+    for m in _OPINION_FOLD.finditer(doc.fold):
         start, end, text = doc.orig(*m.span())
         findings.append(
             new_finding(
