@@ -98,6 +98,28 @@ def membership_create(
     return membership
 
 
+def membership_set_line_manager(
+    *, membership: Membership, line_manager: Membership | None, actor: User | None = None
+) -> Membership:
+    if line_manager is not None and line_manager.organisation_id != membership.organisation_id:
+        raise PermissionDenied("The line manager must be in the same organisation.")
+    if line_manager is not None and line_manager.pk == membership.pk:
+        raise ValidationFailed("Someone cannot be their own line manager.")
+    with transaction.atomic():
+        Membership.objects.filter(pk=membership.pk).update(
+            line_manager=line_manager, updated_at=timezone.now()
+        )
+        membership.refresh_from_db()
+        audit_event_record(
+            action="membership.line_manager_set",
+            subject=membership,
+            actor=actor,
+            organisation=membership.organisation,
+            data={"line_manager": line_manager.pk if line_manager else None},
+        )
+    return membership
+
+
 def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, str]:
     """Create a token; the secret is returned once and only its hash is kept."""
     name = name.strip()

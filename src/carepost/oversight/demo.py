@@ -12,10 +12,15 @@ from PIL import Image, ImageDraw
 
 from carepost.accounts.models import Membership, Organisation, Service, User
 from carepost.accounts.roles import Role
-from carepost.accounts.services import membership_create, organisation_create, service_create
+from carepost.accounts.services import (
+    membership_create,
+    membership_set_line_manager,
+    organisation_create,
+    service_create,
+)
 from carepost.consent.models import Person
 from carepost.posts.models import Post
-from carepost.posts.services import DraftInput, PhotoInput, post_create, post_submit
+from carepost.posts.services import DraftInput, PhotoInput, post_archive, post_create, post_submit
 from carepost.publishing.models import Channel, Publication
 from carepost.publishing.services import publication_request_take_down, publication_send
 from carepost.review.services import review_approve, review_reject, review_request_changes
@@ -118,10 +123,12 @@ def demo_load() -> list[DemoLogin]:
                 first_name=login.name.split()[0],
                 last_name=login.name.split()[1],
             )
-            manager = members.get("shona")
             members[login.username] = membership_create(
-                organisation=org, user=user, roles=login.roles, line_manager=manager
+                organisation=org, user=user, roles=login.roles
             )
+        for username, member in members.items():
+            if username != "shona":
+                membership_set_line_manager(membership=member, line_manager=members["shona"])
         for legal, preferred, aliases, svc, year in PEOPLE:
             Person.objects.create(
                 organisation=org,
@@ -402,6 +409,10 @@ def _demo_posts(org: Organisation, m: dict[str, Membership]) -> None:
         expected_version=p.version,
         comment="Posts must never say where Rowan Children's House is.",
     )
+
+    # Archived: an old draft nobody needs any more.
+    p = _draft(org, callum, "Draft: Christmas lunch menu (superseded by the newsletter).")
+    post_archive(membership=callum, post=p, expected_version=p.version)
 
     # Drafts.
     _draft(org, aileen, "Draft: knitting group photos to follow once everyone has agreed.")

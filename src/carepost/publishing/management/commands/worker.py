@@ -81,6 +81,8 @@ def _run_forever(jobs: list[Periodic], tick: float, stop: threading.Event) -> No
             try:
                 close_old_connections()
                 result = job.run()
+                if isinstance(result, dict) and not any(result.values()):
+                    continue
                 if result:
                     logger.info("%s: %s", job.name, result)
             except Exception:  # keep going: one failed round must not stop recovery
