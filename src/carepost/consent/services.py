@@ -205,6 +205,17 @@ def evidence_store(
     )
 
 
+def _optional_evidence(
+    membership: Membership, person: Person, evidence: tuple[bytes, str, str] | None
+) -> EvidenceFile | None:
+    if evidence is None:
+        return None
+    data, name, content_type = evidence
+    return evidence_store(
+        membership=membership, person=person, data=data, name=name, content_type=content_type
+    )
+
+
 def representative_record(
     *,
     membership: Membership,
@@ -245,17 +256,7 @@ def representative_record(
             "or give its reference."
         )
     with transaction.atomic():
-        evidence_file = (
-            evidence_store(
-                membership=membership,
-                person=person,
-                data=evidence[0],
-                name=evidence[1],
-                content_type=evidence[2],
-            )
-            if evidence
-            else None
-        )
+        evidence_file = _optional_evidence(membership, person, evidence)
         rep = Representative.objects.create(
             person=person,
             name=name.strip(),
@@ -357,17 +358,7 @@ def consent_record(
     if end < start:
         raise ValidationFailed("The consent must end after it starts.")
     with transaction.atomic():
-        evidence_file = (
-            evidence_store(
-                membership=membership,
-                person=person,
-                data=evidence[0],
-                name=evidence[1],
-                content_type=evidence[2],
-            )
-            if evidence
-            else None
-        )
+        evidence_file = _optional_evidence(membership, person, evidence)
         record = ConsentRecord.objects.create(
             person=person,
             kind=kind,

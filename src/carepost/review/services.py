@@ -126,51 +126,65 @@ def review_approve(
     return post
 
 
-def review_request_changes(
-    *, membership: Membership, post: Post, revision_id: int, expected_version: int, comment: str
+def _decide_with_comment(
+    *,
+    membership: Membership,
+    post: Post,
+    revision_id: int,
+    expected_version: int,
+    comment: str,
+    action: Action,
+    outcome: ReviewOutcome,
+    missing_comment: str,
 ) -> Post:
+    """Send back or reject: the author must be told why."""
     if not comment.strip():
-        raise ValidationFailed("Please say what needs to change, so the author knows what to do.")
+        raise ValidationFailed(missing_comment)
     with transaction.atomic():
         post, review = _decide(
             membership=membership,
             post=post,
-            action=Action.REQUEST_CHANGES,
+            action=action,
             revision_id=revision_id,
             expected_version=expected_version,
             comment=comment.strip(),
-            outcome=ReviewOutcome.CHANGES_REQUESTED,
+            outcome=outcome,
         )
         audit_event_record(
-            action="post.changes_requested",
+            action=f"post.{outcome}",
             subject=post,
             actor=membership.user,
             organisation=membership.organisation,
             data={"review": review.pk},
         )
     return post
+
+
+def review_request_changes(
+    *, membership: Membership, post: Post, revision_id: int, expected_version: int, comment: str
+) -> Post:
+    return _decide_with_comment(
+        membership=membership,
+        post=post,
+        revision_id=revision_id,
+        expected_version=expected_version,
+        comment=comment,
+        action=Action.REQUEST_CHANGES,
+        outcome=ReviewOutcome.CHANGES_REQUESTED,
+        missing_comment="Please say what needs to change, so the author knows what to do.",
+    )
 
 
 def review_reject(
     *, membership: Membership, post: Post, revision_id: int, expected_version: int, comment: str
 ) -> Post:
-    if not comment.strip():
-        raise ValidationFailed("Please give the reason for rejecting the post.")
-    with transaction.atomic():
-        post, review = _decide(
-            membership=membership,
-            post=post,
-            action=Action.REJECT,
-            revision_id=revision_id,
-            expected_version=expected_version,
-            comment=comment.strip(),
-            outcome=ReviewOutcome.REJECTED,
-        )
-        audit_event_record(
-            action="post.rejected",
-            subject=post,
-            actor=membership.user,
-            organisation=membership.organisation,
-            data={"review": review.pk},
-        )
-    return post
+    return _decide_with_comment(
+        membership=membership,
+        post=post,
+        revision_id=revision_id,
+        expected_version=expected_version,
+        comment=comment,
+        action=Action.REJECT,
+        outcome=ReviewOutcome.REJECTED,
+        missing_comment="Please give the reason for rejecting the post.",
+    )
