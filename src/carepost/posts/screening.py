@@ -12,10 +12,13 @@ from carepost.accounts.models import Organisation, Service
 from carepost.consent.models import Person
 from carepost.posts.models import PostRevision, ScreeningFinding
 from carepost.screening import Policy, Register, RegisterPerson, screen
+from carepost.screening import Service as ScreeningService
 
 if TYPE_CHECKING:
     from carepost.screening import Report
 
+# Our service sensitivity → the screening library's: a secret location's address blocks.
+SENSITIVITY = {"public": "normal", "discreet": "sensitive", "secret": "secret"}
 _cache_lock = threading.Lock()
 _register_cache: dict[int, tuple[tuple[object, ...], Register]] = {}
 
@@ -33,6 +36,15 @@ def organisation_register(organisation: Organisation) -> Register:
         cached = _register_cache.get(organisation.pk)
         if cached and cached[0] == stamp:
             return cached[1]
+    services = [
+        ScreeningService(
+            name=svc.name,
+            sensitivity=SENSITIVITY[svc.sensitivity],
+            address=svc.address,
+            kind=svc.kind,
+        )
+        for svc in Service.objects.filter(organisation=organisation)
+    ]
     register = Register.from_people(
         [
             RegisterPerson(
@@ -43,7 +55,8 @@ def organisation_register(organisation: Organisation) -> Register:
                 service=p.service.name,
             )
             for p in people.select_related("service")
-        ]
+        ],
+        services=services,
     )
     with _cache_lock:
         _register_cache[organisation.pk] = (stamp, register)

@@ -271,3 +271,18 @@ def test_a_named_person_cannot_be_waved_through_with_a_reason(
     )
     with pytest.raises(ValidationFailed, match="tag them"):
         finding_acknowledge(membership=rita, finding=finding, reason="She is happy with it")
+
+
+def test_the_address_of_a_secret_service_is_blocked(alice: Any, website: Any, org: Any) -> None:
+    from carepost.accounts.services import service_create
+
+    service_create(
+        organisation=org,
+        name="Rowan House",
+        kind="childrens_house",
+        sensitivity="secret",
+        address="15 Birch Avenue, Barrhead G78 1QQ",
+    )
+    post = draft(alice, website, text="Great day at 15 Birch Avenue with the young people.")
+    findings = list(post.current_revision.findings.values_list("check_name", "action"))
+    assert ("location", "block") in findings
