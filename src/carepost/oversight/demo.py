@@ -19,6 +19,7 @@ from carepost.accounts.services import (
     service_create,
 )
 from carepost.consent.models import Person
+from carepost.oversight.demo_modules import demo_modules_load
 from carepost.posts.models import Post
 from carepost.posts.services import DraftInput, PhotoInput, post_archive, post_create, post_submit
 from carepost.publishing.models import Channel, Publication
@@ -140,6 +141,7 @@ def demo_load() -> list[DemoLogin]:
             )
         _demo_consents(org, members["fiona"])
     _demo_posts(org, members)
+    demo_modules_load(org, members)
     return STAFF
 
 

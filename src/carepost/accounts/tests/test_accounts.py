@@ -14,7 +14,9 @@ def test_line_manager_is_set_with_an_audit_event(alice: Any, rita: Any) -> None:
     membership_set_line_manager(membership=alice, line_manager=rita)
     alice.refresh_from_db()
     assert alice.line_manager == rita
-    assert AuditEvent.objects.filter(action="membership.line_manager_set", subject_id=str(alice.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="membership.line_manager_set", subject_id=str(alice.pk)
+    ).exists()
 
 
 def test_line_manager_from_another_organisation_is_refused(alice: Any, olga: Any) -> None:
