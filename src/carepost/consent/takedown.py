@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from carepost.accounts.models import Membership, Organisation
 from carepost.accounts.roles import Role
 from carepost.common import clock
+from carepost.common.errors import InvalidTransition
 from carepost.consent.gates import media_featuring
 from carepost.consent.models import Person
 from carepost.consent.selectors import consent_status
@@ -58,7 +59,7 @@ def take_down_disallowed(
             publication_request_take_down(
                 publication=publication, reason=f"{why}: {reason}", enqueue=False
             )
-        except Exception:  # someone else took it down first: nothing lost
+        except InvalidTransition:  # someone else took it down first: nothing lost
             logger.info("Publication %s was already being taken down", publication.pk)
             continue
         requested.append(publication)
@@ -88,7 +89,7 @@ def take_down_everywhere(*, person: Person, reason: str, actor: object = None) -
             publication_request_take_down(
                 publication=publication, reason=reason, actor=actor, enqueue=False
             )
-        except Exception:
+        except InvalidTransition:  # already being taken down
             logger.info("Publication %s was already being taken down", publication.pk)
             continue
         requested.append(publication)
