@@ -71,6 +71,17 @@ def members_of(*, membership: Membership) -> QuerySet[Membership]:
     )
 
 
+def direct_reports(*, membership: Membership) -> QuerySet[Membership]:
+    """The active members whose line manager is `membership`, in the same organisation."""
+    return (
+        Membership.objects.filter(
+            organisation=membership.organisation, line_manager=membership, is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
 def api_tokens_for(*, membership: Membership) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).order_by(
         "-created_at"

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from carepost.accounts.models import Membership, Organisation
 from carepost.accounts.roles import Role
+from carepost.accounts.selectors import direct_reports
 from carepost.boundaries import rules
 from carepost.boundaries.models import (
     BoundaryPolicyVersion,
@@ -105,13 +106,7 @@ def manages(manager: Membership, worker: Membership) -> bool:
 def team_of(*, membership: Membership) -> QuerySet[Membership]:
     if not is_manager(membership):
         raise PermissionDenied("Only line managers have a team view.")
-    return (
-        Membership.objects.filter(
-            organisation=membership.organisation, line_manager=membership, is_active=True
-        )
-        .select_related("user")
-        .order_by("user__username")
-    )
+    return direct_reports(membership=membership)
 
 
 # Connection requests -------------------------------------------------------------------

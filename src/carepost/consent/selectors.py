@@ -50,6 +50,17 @@ def person_for(*, membership: Membership, person_id: int) -> Person:
     return person
 
 
+def consent_record_for(*, membership: Membership, record_id: int) -> ConsentRecord:
+    record = (
+        ConsentRecord.objects.filter(pk=record_id, person__organisation=membership.organisation)
+        .select_related("person")
+        .first()
+    )
+    if record is None:
+        raise Http404("No such consent")
+    return record
+
+
 def require_register_role(membership: Membership) -> None:
     if not membership.has_role(*REGISTER_ROLES):
         raise PermissionDenied(

@@ -181,6 +181,9 @@ def person_erase(*, membership: Membership, person: Person, confirm_name: str) -
         Publication.objects.filter(revision__people=person, state=PublicationState.QUEUED).update(
             state=PublicationState.CANCELLED, take_down_outcome="cancelled: person erased"
         )
+        Publication.objects.filter(revision__people=person).update(
+            take_down_reason="(removed when the person's record was erased)"
+        )
         revisions = list(PostRevision.objects.filter(people=person))
         for revision in revisions:
             if pattern is not None:

@@ -45,19 +45,13 @@ def _not_allowed(
     return ""
 
 
-def take_down_disallowed(
-    publications: Iterable[Publication], people_of: dict[int, list[Person]], why: str
-) -> list[Publication]:
-    """Request and carry out the take-down of every publication someone may no longer be in."""
-    cache: dict[tuple[int, str, int], str] = {}
+def _take_down(reasons: dict[Publication, str], actor: object = None) -> list[Publication]:
+    """Record each take-down (gone from the website at once), then carry them out."""
     requested = []
-    for publication in publications:
-        reason = _not_allowed(publication, people_of[publication.pk], cache)
-        if not reason:
-            continue
+    for publication, reason in reasons.items():
         try:
             publication_request_take_down(
-                publication=publication, reason=f"{why}: {reason}", enqueue=False
+                publication=publication, reason=reason, actor=actor, enqueue=False
             )
         except InvalidTransition:  # someone else took it down first: nothing lost
             logger.info("Publication %s was already being taken down", publication.pk)
@@ -68,6 +62,19 @@ def take_down_disallowed(
         publication_take_down_execute(publication_id=publication.pk)
         publication.refresh_from_db()
     return requested
+
+
+def take_down_disallowed(
+    publications: Iterable[Publication], people_of: dict[int, list[Person]], why: str
+) -> list[Publication]:
+    """Take down every publication someone may no longer be in."""
+    cache: dict[tuple[int, str, int], str] = {}
+    reasons = {}
+    for publication in publications:
+        reason = _not_allowed(publication, people_of[publication.pk], cache)
+        if reason:
+            reasons[publication] = f"{why}: {reason}"
+    return _take_down(reasons)
 
 
 def person_publications_recheck(*, person_id: int, reason: str) -> list[Publication]:
@@ -83,19 +90,7 @@ def person_publications_recheck(*, person_id: int, reason: str) -> list[Publicat
 
 def take_down_everywhere(*, person: Person, reason: str, actor: object = None) -> list[Publication]:
     """Take down every live publication featuring the person, whatever their consent says."""
-    requested = []
-    for publication in live_publications_featuring(person):
-        try:
-            publication_request_take_down(
-                publication=publication, reason=reason, actor=actor, enqueue=False
-            )
-        except InvalidTransition:  # already being taken down
-            logger.info("Publication %s was already being taken down", publication.pk)
-            continue
-        requested.append(publication)
-    for publication in requested:
-        publication_take_down_execute(publication_id=publication.pk)
-    return requested
+    return _take_down({p: reason for p in live_publications_featuring(person)}, actor)
 
 
 def consent_expiry_sweep() -> int:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -25,7 +25,7 @@ from carepost.consent.forms import (
     RepresentativeForm,
     WithdrawForm,
 )
-from carepost.consent.models import ConsentRecord, Media
+from carepost.consent.models import Media
 from carepost.consent.pdf import consent_form_pdf
 from carepost.consent.rules import rule_set
 from carepost.publishing.selectors import channels_for
@@ -275,13 +275,7 @@ def consent_add(request: HttpRequest, person_id: int) -> HttpResponse:
 @require_POST
 def consent_withdraw(request: HttpRequest, record_id: int) -> HttpResponse:
     membership = require_membership(request)
-    record = (
-        ConsentRecord.objects.filter(pk=record_id, person__organisation=membership.organisation)
-        .select_related("person")
-        .first()
-    )
-    if record is None:
-        raise Http404("No such consent")
+    record = selectors.consent_record_for(membership=membership, record_id=record_id)
     form = WithdrawForm(request.POST)
     form.is_valid()
     services.consent_withdraw(

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from carepost.accounts.models import Membership
 from carepost.accounts.roles import Role
+from carepost.accounts.selectors import direct_reports
 from carepost.common.errors import PermissionDenied
 from carepost.policies import codes
 from carepost.policies.due import AttestationFact, State, Status, VersionFact, attestation_status
@@ -133,11 +134,7 @@ def team_statuses(*, membership: Membership, today: date | None = None) -> list[
     if not membership.has_role(Role.LINE_MANAGER):
         raise PermissionDenied("Only line managers have a team list.")
     today = today or timezone.localdate()
-    reports = list(
-        Membership.objects.filter(line_manager=membership, is_active=True)
-        .select_related("user")
-        .order_by("user__username")
-    )
+    reports = list(direct_reports(membership=membership))
     policies = list(policies_for(membership=membership))
     rows = statuses(members=reports, policies=policies, today=today)
     order = {State.OVERDUE: 0, State.DUE: 1}

@@ -11,7 +11,12 @@ from django.views.decorators.http import require_POST
 
 from carepost.accounts.models import Membership
 from carepost.accounts.roles import Role
-from carepost.accounts.selectors import require_membership, require_role, services_for
+from carepost.accounts.selectors import (
+    direct_reports,
+    require_membership,
+    require_role,
+    services_for,
+)
 from carepost.common.errors import ValidationFailed
 from carepost.policies import codes, selectors, services
 from carepost.policies.charts import bar_chart
@@ -166,7 +171,7 @@ def attest(request: HttpRequest, policy_id: int) -> HttpResponse:
 def team(request: HttpRequest) -> HttpResponse:
     membership = require_membership(request)
     rows = selectors.team_statuses(membership=membership)
-    reports = Membership.objects.filter(line_manager=membership, is_active=True).count()
+    reports = direct_reports(membership=membership).count()
     return render(request, "policies/team.html", {"rows": rows, "reports": reports})
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -128,7 +127,6 @@ class PostPage:
     publications: list[Publication]
     history: list[AuditEvent]
     open_review: Review | None
-    extra: dict[str, Any]
 
 
 def post_page(*, membership: Membership, post_id: int) -> PostPage:
@@ -168,5 +166,4 @@ def post_page(*, membership: Membership, post_id: int) -> PostPage:
         publications=publications,
         history=history,
         open_review=next((r for r in reviews if r.is_open), None),
-        extra={},
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
@@ -50,7 +50,6 @@ class DraftInput:
     photos: Sequence[PhotoInput] = ()
     publish_at: datetime | None = None
     service: Service | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
 
 def _validate(membership: Membership, draft: DraftInput) -> None:

@@ -279,7 +279,12 @@ def publication_request_take_down(
             subject=publication,
             actor=actor,
             organisation=publication.organisation,
-            data={"reason": reason, "channel": publication.channel.name},
+            # The reason stays on the publication row, not in the permanent log: consent
+            # reasons name the person, and erasure must be able to remove them.
+            data={
+                "channel": publication.channel.name,
+                "requested_by": "staff" if getattr(actor, "pk", None) else "system",
+            },
         )
     return publication
 
