@@ -12,18 +12,21 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
 
-$(VENV)/.installed-base: requirements/base.lock pyproject.toml | $(UV)
+$(VENV)/.installed-base: requirements/base.lock requirements/nodeps.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(PY) -r requirements/base.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -r requirements/nodeps.txt
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
-$(VENV)/.installed-test: requirements/test.lock pyproject.toml | $(UV)
+$(VENV)/.installed-test: requirements/test.lock requirements/nodeps.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(PY) -r requirements/test.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -r requirements/nodeps.txt
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@ $(VENV)/.installed-base
 
-$(VENV)/.installed-bench: requirements/bench.lock pyproject.toml | $(UV)
+$(VENV)/.installed-bench: requirements/bench.lock requirements/nodeps.txt pyproject.toml | $(UV)
 	$(UV) pip install --quiet --python $(PY) -r requirements/bench.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -r requirements/nodeps.txt
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 

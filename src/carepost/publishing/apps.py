@@ -10,3 +10,4 @@ class PublishingConfig(AppConfig):
         from carepost.common.registry import nav_item
 
         nav_item("Publications", "publishing:list", roles=[Role.REVIEWER, Role.ORG_ADMIN], order=20)
+        nav_item("Channels", "channels:list", roles=[Role.REVIEWER, Role.ORG_ADMIN], order=21)

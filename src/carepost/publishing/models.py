@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 
@@ -30,7 +32,12 @@ class Channel(TimeStampedModel):
     status = models.CharField(
         max_length=20, choices=ChannelStatus.choices, default=ChannelStatus.ACTIVE
     )
+    # Non-secret settings: instance URL, page id, handle, visibility.
     config = models.JSONField(default=dict, blank=True)
+    # Tokens and passwords, Fernet-encrypted JSON (common.crypto). Never logged or shown.
+    credentials_encrypted = models.BinaryField(default=b"", blank=True, editable=False)
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -39,6 +46,24 @@ class Channel(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def __repr__(self) -> str:  # never let a token reach a log line through repr()
+        return f"<Channel {self.pk} {self.kind} {self.name!r}>"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """The decrypted secrets. Only connectors read them; services write them."""
+        if not self.credentials_encrypted:
+            return {}
+        from carepost.common.crypto import decrypt
+
+        data: dict[str, str] = json.loads(decrypt(bytes(self.credentials_encrypted)))
+        return data
+
+    def set_credentials(self, secrets: dict[str, str]) -> None:
+        from carepost.common.crypto import encrypt
+
+        self.credentials_encrypted = encrypt(json.dumps(secrets).encode()) if secrets else b""
 
 
 class PublicationState(models.TextChoices):

@@ -16,6 +16,13 @@ def channels_for(*, membership: Membership) -> QuerySet[Channel]:
     return Channel.objects.filter(organisation=membership.organisation).order_by("kind", "name")
 
 
+def channel_for(*, membership: Membership, channel_id: int) -> Channel:
+    channel = Channel.objects.filter(pk=channel_id, organisation=membership.organisation).first()
+    if channel is None:
+        raise Http404("No such channel")
+    return channel
+
+
 def publications_for(*, membership: Membership) -> QuerySet[Publication]:
     if not membership.has_role(Role.REVIEWER, Role.ORG_ADMIN):
         raise PermissionDenied("Only reviewers see all publications.")

@@ -21,10 +21,10 @@ from carepost.common.errors import InvalidTransition, PermissionDenied, Validati
 from carepost.common.tasks import enqueue_on_commit
 from carepost.posts.gates import revision_blockers
 from carepost.posts.models import Post, PostRevision, PostStatus
+from carepost.publishing.channel_services import channel_mark_needs_reauth
 from carepost.publishing.connectors.base import ConnectorError, ErrorKind
 from carepost.publishing.connectors.registry import connector_for
 from carepost.publishing.models import (
-    Channel,
     ChannelStatus,
     Publication,
     PublicationState,
@@ -184,16 +184,7 @@ def _handle_send_error(publication: Publication, exc: ConnectorError) -> None:
             last_error=exc.message,
         )
     elif exc.kind == ErrorKind.AUTH:
-        with transaction.atomic():
-            Channel.objects.filter(pk=publication.channel_id).update(
-                status=ChannelStatus.NEEDS_REAUTH
-            )
-            audit_event_record(
-                action="channel.needs_reauth",
-                subject=publication.channel,
-                organisation=publication.organisation,
-                data={"error": exc.message},
-            )
+        channel_mark_needs_reauth(channel=publication.channel, error=exc.message)
         # Paused, never dropped: it goes out once the channel is reconnected.
         _record(
             publication,

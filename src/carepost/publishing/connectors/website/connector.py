@@ -11,11 +11,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import reverse
 
-from carepost.publishing.connectors.base import DeleteResult, PublishResult, RemoteState
+from carepost.publishing.connectors.base import DeleteResult, Limits, PublishResult, RemoteState
 from carepost.publishing.models import Channel, Publication, PublicationState
 
 
 class WebsiteConnector:
+    limits = Limits(
+        text_max=10_000,
+        max_images=10,
+        deletion_note=(
+            "Taking a post down removes it from the news page and the feed at once. "
+            "Feed readers that already fetched it may keep their copy."
+        ),
+    )
+
     def __init__(self, channel: Channel) -> None:
         self.channel = channel
 
