@@ -106,7 +106,13 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "src" / "carepost" / "templates"],
+        # Each connector keeps its setup templates in its own folder (CONTRIBUTING.md).
+        "DIRS": [
+            BASE_DIR / "src" / "carepost" / "templates",
+            *sorted(
+                (BASE_DIR / "src" / "carepost" / "publishing" / "connectors").glob("*/templates")
+            ),
+        ],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
