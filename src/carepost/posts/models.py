@@ -111,6 +111,11 @@ class RevisionPhoto(models.Model):
     photo = models.ForeignKey(Photo, on_delete=models.PROTECT, related_name="uses")
     alt_text = models.CharField(max_length=1000)
     position = models.PositiveSmallIntegerField()
+    # The clean copy with this version's face decisions applied (blurred faces burnt in).
+    # Empty until a face is blurred: then the clean copy itself is what goes out.
+    published_copy = models.FileField(
+        storage=private_storage, upload_to="published/%Y/%m/", blank=True
+    )
 
     class Meta:
         ordering = ["position"]
@@ -125,6 +130,14 @@ class RevisionPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.position + 1} of {self.revision}"
+
+    def published_image(self) -> tuple[bytes, str]:
+        """The exact bytes and content type every channel publishes for this photo."""
+        if self.published_copy:
+            with self.published_copy.open("rb") as f:
+                return f.read(), "image/jpeg"
+        with self.photo.clean_copy.open("rb") as f:
+            return f.read(), self.photo.content_type
 
 
 class FindingAction(models.TextChoices):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -33,12 +33,13 @@ def news_item_page(request: HttpRequest, org_slug: str, publication_id: int) -> 
 
 def news_photo(
     request: HttpRequest, org_slug: str, publication_id: int, position: int
-) -> FileResponse:
+) -> HttpResponse:
     organisation = organisation_by_slug(slug=org_slug)
     rp = selectors.news_photo(
         organisation=organisation, publication_id=publication_id, position=position
     )
-    response = FileResponse(rp.photo.clean_copy.open("rb"), content_type=rp.photo.content_type)
+    data, content_type = rp.published_image()
+    response = HttpResponse(data, content_type=content_type)
     # Short cache: a take-down must reach readers quickly.
     response["Cache-Control"] = "public, max-age=60"
     return response
