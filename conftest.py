@@ -121,3 +121,15 @@ def consented(person: Any, carol: Any) -> Any:
         witness="Shona MacLeod, manager",
     )
     return person
+
+
+# Real PostgreSQL and Redis servers on loopback, for the scale-out tests (tests/servers.py).
+pytest_plugins = ["tests.server_fixtures"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "scale_out: worker processes on real servers (Redis, PostgreSQL); "
+        "`make test` runs them in their own step",
+    )

@@ -188,12 +188,36 @@ MEDIA_URL = "/_media-is-never-served/"
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Carepost <carepost@localhost>")
 
+# Background tasks (docs/architecture.md, "Scaling out"). The database backend needs no
+# other service; TASK_BACKEND=django_tasks_rq.RQBackend with REDIS_URL moves the queue to
+# Redis, for several `manage.py worker` processes on one or more machines.
+TASK_BACKEND = env("TASK_BACKEND", "django_tasks_db.DatabaseBackend") or ""
+REDIS_URL = env("REDIS_URL", "") or ""
 TASKS = {
     "default": {
-        "BACKEND": env("TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKEND,
         "QUEUES": ["default"],
     }
 }
+if TASK_BACKEND == "django_tasks_rq.RQBackend":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("REDIS_URL must be set when TASK_BACKEND is the RQ backend.")
+    INSTALLED_APPS.append("django_rq")
+    # A job that runs longer than this is stopped by RQ (the outbox sweep recovers it).
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+elif TASK_BACKEND not in (
+    "django_tasks_db.DatabaseBackend",
+    "django_tasks.backends.immediate.ImmediateBackend",
+    "django_tasks.backends.dummy.DummyBackend",
+):
+    raise ImproperlyConfigured(
+        "TASK_BACKEND must be django_tasks_db.DatabaseBackend (default) or "
+        f"django_tasks_rq.RQBackend, not {TASK_BACKEND!r}."
+    )
+
+# Multiplies the outbox's waits (retry back-off, first check after a lost response).
+# 1 in production; bench/outbox/run.py uses less so 10,000 publications fit in minutes.
+CAREPOST_BACKOFF_SCALE = float(env("CAREPOST_BACKOFF_SCALE", "1") or "1")
 
 # Encryption at rest (evidence files, platform tokens): see carepost/common/crypto.py.
 CAREPOST_ENCRYPTION_KEY = env("CAREPOST_ENCRYPTION_KEY", "") or ""
@@ -209,6 +233,25 @@ CAREPOST_PHOTOS_PER_POST = 10
 CAREPOST_SWEEP_INTERVAL = env_int("CAREPOST_SWEEP_INTERVAL", 15)
 # A publication left in "sending" longer than this is treated as interrupted.
 CAREPOST_SENDING_TIMEOUT = env_int("CAREPOST_SENDING_TIMEOUT", 300)
+# A publication whose outcome is still unknown after this long: reviewers are told a
+# person must check the platform (seconds).
+CAREPOST_UNKNOWN_ALERT_AFTER = env_int("CAREPOST_UNKNOWN_ALERT_AFTER", 3600)
+# Seconds a connector waits for a platform before treating the request as failed.
+CAREPOST_CONNECTOR_TIMEOUT = env_int("CAREPOST_CONNECTOR_TIMEOUT", 20)
+# Allow http:// and loopback platform instances (tests and local fakes only).
+CAREPOST_ALLOW_INSECURE_INSTANCES = env_bool("CAREPOST_ALLOW_INSECURE_INSTANCES", False)
+
+# Facebook Page connector (connectors/facebook). The app id and secret come from the
+# Meta app the organisation registered; the secret is never logged or shown.
+CAREPOST_FACEBOOK_APP_ID = env("CAREPOST_FACEBOOK_APP_ID", "") or ""
+CAREPOST_FACEBOOK_APP_SECRET = env("CAREPOST_FACEBOOK_APP_SECRET", "") or ""
+CAREPOST_FACEBOOK_GRAPH_VERSION = env("CAREPOST_FACEBOOK_GRAPH_VERSION", "v24.0") or "v24.0"
+CAREPOST_FACEBOOK_GRAPH_URL = (
+    env("CAREPOST_FACEBOOK_GRAPH_URL", "https://graph.facebook.com") or ""
+).rstrip("/")
+CAREPOST_FACEBOOK_DIALOG_URL = (
+    env("CAREPOST_FACEBOOK_DIALOG_URL", "https://www.facebook.com") or ""
+).rstrip("/")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -194,6 +194,8 @@ class FakePlatform:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Without TCP_NODELAY every keep-alive answer waits ~40 ms for a delayed ACK.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -239,8 +241,11 @@ class FakePlatform:
 
             do_GET = do_POST = do_DELETE = do_PUT = do_PATCH = _handle
 
-        ThreadingHTTPServer.daemon_threads = True
-        server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
+        class _Server(ThreadingHTTPServer):
+            daemon_threads = True
+            request_queue_size = 128  # many workers reconnecting after dropped answers
+
+        server = _Server(("127.0.0.1", port), _Handler)
         self.port = server.server_address[1]
         if port_file:
             with open(port_file + ".tmp", "w") as f:

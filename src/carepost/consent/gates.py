@@ -22,14 +22,16 @@ class ConsentCheck:
 def media_featuring(revision: object, person: Person) -> list[str]:
     """What of the person a revision publishes: their name, their photo, or their story.
 
-    Named: a screening finding matched them in the text. Pictured: the revision has photos
-    (until faces are linked to people, every tagged person is taken to be in them).
+    Named: a screening finding matched them in the text (or in words read in a photo).
+    Pictured: in one of the revision's photos a face (found by Carepost or marked by hand)
+    is linked to them. Every other face must be blurred before approval, so nobody else
+    can be recognised in the photo (docs/decisions/0041-faces-and-consent.md).
     Tagged but neither: they are featured some other way, so it is their story.
     """
     media = []
     if revision.findings.filter(check_name="person", person=person).exists():  # type: ignore[attr-defined]
         media.append(Media.NAME)
-    if revision.photos.exists():  # type: ignore[attr-defined]
+    if revision.photos.filter(face_decisions__person=person).exists():  # type: ignore[attr-defined]
         media.append(Media.PHOTO)
     return [str(m) for m in media] or [str(Media.STORY)]
 

@@ -199,8 +199,12 @@ def person_erase(*, membership: Membership, person: Person, confirm_name: str) -
                 if f:
                     f.delete(save=False)
             Photo.objects.filter(pk=photo.pk).update(
-                original="", clean_copy="", original_name="", metadata_found=[]
+                original="", clean_copy="", original_name="", metadata_found=[], report={}
             )
+            # The copies made with faces blurred show the other faces: remove them too.
+            for use in photo.uses.exclude(published_copy=""):
+                use.published_copy.delete(save=False)
+            photo.uses.update(published_copy="")
         EvidenceFile.objects.filter(person=person).delete()
         Representative.objects.filter(person=person).update(
             name="Erased representative", relationship="", evidence_reference="", evidence=None

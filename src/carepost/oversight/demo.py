@@ -277,12 +277,19 @@ def _draft(
     website = Channel.objects.get(organisation=org, kind="website")
     tagged = [Person.objects.get(organisation=org, preferred_name=n) for n in people]
     photos = [PhotoInput(alt_text=alt, data=photo, name="garden.jpg")] if photo else []
-    return post_create(
+    post = post_create(
         membership=m,
         draft=DraftInput(
             text=text, channels=[website], people=tagged, photos=photos, publish_at=publish_at
         ),
     )
+    # Check the photos for faces now (the task worker would do it after the commit).
+    from carepost.posts.photo_services import photo_analyse
+
+    for photo_id in post.revisions.values_list("photos__photo_id", flat=True):
+        if photo_id is not None:
+            photo_analyse(photo_id=photo_id)
+    return post
 
 
 def _approve(post: Post, reviewer: Membership) -> Post:

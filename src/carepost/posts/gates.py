@@ -8,7 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from carepost.posts.models import FindingAction, PostRevision, ScreeningFinding
+from carepost.posts.models import (
+    AnalysisState,
+    FaceChoice,
+    FindingAction,
+    PostRevision,
+    ScreeningFinding,
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,7 @@ def revision_blockers(
                     f"{f.message} A reviewer must give a reason to go ahead with “{f.text}”.",
                 )
             )
+    blockers.extend(photo_blockers(revision, tagged))
     if not revision.channels.exists():
         blockers.append(Blocker("no_channels", "Choose at least one channel to publish on."))
     seen = set()
@@ -70,4 +77,90 @@ def revision_blockers(
             blockers.append(Blocker(f"consent_{check.status.code}", check.status.reason))
     if not revision.text.strip() and not revision.photos.exists():
         blockers.append(Blocker("empty", "The post has no text and no photos."))
+    # What a platform would refuse: text over its limit, more photos than it takes.
+    from carepost.publishing.selectors import revision_platform_problems
+
+    for problem in revision_platform_problems(revision, channels=channels):
+        blockers.append(Blocker(problem.code, problem.message))
+    return blockers
+
+
+def _numbers(numbers: list[int]) -> str:
+    words = [str(n) for n in numbers]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def photo_blockers(revision: PostRevision, tagged: set[int]) -> list[Blocker]:
+    """Every face decided (a tagged person, or blurred), every photo checked, no metadata left.
+
+    Consent for the people linked to faces is the consent gate's part (consent/gates.py).
+    """
+    blockers: list[Blocker] = []
+    for rp in revision.photos.select_related("photo").prefetch_related(
+        "photo__faces", "face_decisions"
+    ):
+        n = rp.position + 1
+        photo = rp.photo
+        if photo.analysis_state in (AnalysisState.PENDING, AnalysisState.RUNNING):
+            blockers.append(
+                Blocker(
+                    "photo_checking",
+                    f"We're still checking photo {n} for faces — this takes a few seconds.",
+                )
+            )
+            continue
+        if photo.analysis_state == AnalysisState.FAILED:
+            reason = (photo.analysis_error or "the check stopped").rstrip(".")
+            blockers.append(
+                Blocker(
+                    "photo_check_failed",
+                    f"We couldn't check photo {n}: {reason}. Remove it or try again.",
+                )
+            )
+            continue
+        decisions = {d.face_id: d for d in rp.face_decisions.all()}
+        faces = list(photo.faces.all())
+        undecided = [f.number for f in faces if f.pk not in decisions]
+        if undecided:
+            plural = len(undecided) > 1
+            blockers.append(
+                Blocker(
+                    "face_undecided",
+                    f"Photo {n}: face{'s' if plural else ''} {_numbers(undecided)} "
+                    f"{'need' if plural else 'needs'} a choice: say who "
+                    f"{'each one' if plural else 'it'} is, or blur {'them' if plural else 'it'}.",
+                )
+            )
+        untagged = [
+            f.number
+            for f in faces
+            if f.pk in decisions
+            and decisions[f.pk].choice == FaceChoice.PERSON
+            and decisions[f.pk].person_id not in tagged
+        ]
+        if untagged:
+            blockers.append(
+                Blocker(
+                    "face_person_not_tagged",
+                    f"Photo {n}: face {_numbers(untagged)} is linked to someone who is not "
+                    "tagged. Tag them as featured, or blur the face.",
+                )
+            )
+        blurred = any(d.choice == FaceChoice.BLUR for d in decisions.values())
+        if blurred and not rp.published_copy:
+            blockers.append(
+                Blocker(
+                    "photo_not_rendered",
+                    f"Photo {n}: the copy with blurred faces has not been made. Save the post again.",
+                )
+            )
+        left = [m for m in (photo.report or {}).get("clean_metadata", []) if m.get("blocking")]
+        if left:
+            blockers.append(
+                Blocker(
+                    "photo_metadata",
+                    f"Photo {n} still carries {left[0].get('label', 'metadata')}. "
+                    "Remove the photo and upload it again.",
+                )
+            )
     return blockers

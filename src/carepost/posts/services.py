@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,6 +17,9 @@ from carepost.audit.services import audit_event_record
 from carepost.common.errors import ConflictError, PermissionDenied, ValidationFailed
 from carepost.consent.models import Person
 from carepost.posts.models import (
+    FaceChoice,
+    FaceDecision,
+    FaceRegion,
     Photo,
     Post,
     PostRevision,
@@ -32,14 +35,27 @@ from carepost.review.workflow import Action, check_action
 MAX_TEXT_LENGTH = 5000
 
 
+@dataclass(frozen=True)
+class FaceDecisionInput:
+    """One face's choice in a version: a tagged person, or blurred."""
+
+    choice: str  # FaceChoice
+    person: Person | None = None
+
+
 @dataclass
 class PhotoInput:
-    """Either an existing photo (kept from the previous revision) or a new upload."""
+    """Either an existing photo (kept from the previous revision) or a new upload.
+
+    `faces` maps FaceRegion ids of a kept photo to their decisions in the new version;
+    None keeps the previous version's decisions (those still valid for the people tagged).
+    """
 
     alt_text: str
     photo: Photo | None = None
     data: bytes | None = None
     name: str = ""
+    faces: Mapping[int, FaceDecisionInput] | None = None
 
 
 @dataclass
@@ -77,10 +93,39 @@ def _validate(membership: Membership, draft: DraftInput) -> None:
             )
         if p.photo is not None and p.photo.organisation_id != org_id:
             raise PermissionDenied("That photo belongs to another organisation.")
+        if p.faces:
+            _validate_faces(i, p, draft)
     if draft.publish_at is not None and draft.publish_at < timezone.now() - timedelta(minutes=1):
         raise ValidationFailed(
             "The publishing time is in the past. Leave it empty to publish on approval."
         )
+
+
+def _validate_faces(number: int, p: PhotoInput, draft: DraftInput) -> None:
+    assert p.faces is not None
+    if p.photo is None:
+        raise ValidationFailed(f"Photo {number} is new: its faces are found after it is saved.")
+    faces = {f.pk: f for f in FaceRegion.objects.filter(photo=p.photo)}
+    tagged = {person.pk for person in draft.people}
+    for face_id, decision in p.faces.items():
+        face = faces.get(face_id)
+        if face is None:
+            raise ValidationFailed(
+                f"A face chosen for photo {number} is not in that photo. Reload the page."
+            )
+        if decision.choice == FaceChoice.BLUR:
+            if decision.person is not None:
+                raise ValidationFailed(f"Face {face.number} in photo {number} cannot be both.")
+        elif decision.choice == FaceChoice.PERSON:
+            if decision.person is None or decision.person.pk not in tagged:
+                raise ValidationFailed(
+                    f"Face {face.number} in photo {number} is linked to someone who is not "
+                    "tagged as featured. Tag them, or choose another option for that face."
+                )
+        else:
+            raise ValidationFailed(
+                f"Choose who face {face.number} in photo {number} is, or blur it."
+            )
 
 
 def _store_photos(membership: Membership, draft: DraftInput) -> list[tuple[Photo, str]]:
@@ -117,6 +162,9 @@ def _store_photos(membership: Membership, draft: DraftInput) -> list[tuple[Photo
 def _create_revision(
     post: Post, membership: Membership, draft: DraftInput, photos: list[tuple[Photo, str]]
 ) -> PostRevision:
+    from carepost.posts.photo_services import revision_photos_prepare
+
+    previous = post.current_revision
     number = (post.revisions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     revision = PostRevision.objects.create(
         post=post,
@@ -127,14 +175,57 @@ def _create_revision(
     )
     revision.channels.set(draft.channels)
     revision.people.set(draft.people)
-    RevisionPhoto.objects.bulk_create(
-        [
-            RevisionPhoto(revision=revision, photo=photo, alt_text=alt, position=i)
-            for i, (photo, alt) in enumerate(photos)
-        ]
-    )
+    revision_photos = [
+        RevisionPhoto.objects.create(revision=revision, photo=photo, alt_text=alt, position=i)
+        for i, (photo, alt) in enumerate(photos)
+    ]
     revision_screen(revision)
+    _decide_faces(membership, revision, revision_photos, draft, previous)
+    revision_photos_prepare(revision)
     return revision
+
+
+def _decide_faces(
+    membership: Membership,
+    revision: PostRevision,
+    revision_photos: list[RevisionPhoto],
+    draft: DraftInput,
+    previous: PostRevision | None,
+) -> None:
+    """This version's face decisions: as given, or carried over from the previous version."""
+    tagged = {p.pk for p in draft.people}
+    carried: dict[int, list[FaceDecision]] = {}
+    if previous is not None:
+        for d in FaceDecision.objects.filter(revision_photo__revision=previous).select_related(
+            "revision_photo"
+        ):
+            carried.setdefault(d.revision_photo.photo_id, []).append(d)
+    rows = []
+    for rp, given in zip(revision_photos, draft.photos, strict=True):
+        if given.faces is not None:
+            rows += [
+                FaceDecision(
+                    revision_photo=rp,
+                    face_id=face_id,
+                    choice=d.choice,
+                    person=d.person if d.choice == FaceChoice.PERSON else None,
+                    decided_by=membership.user,
+                )
+                for face_id, d in given.faces.items()
+            ]
+            continue
+        rows += [
+            FaceDecision(
+                revision_photo=rp,
+                face_id=old.face_id,
+                choice=old.choice,
+                person_id=old.person_id,
+                decided_by=old.decided_by,
+            )
+            for old in carried.get(rp.photo_id, [])
+            if old.choice == FaceChoice.BLUR or old.person_id in tagged
+        ]
+    FaceDecision.objects.bulk_create(rows)
 
 
 def _bump(post: Post, *, expected_version: int, **changes: object) -> Post:
@@ -309,3 +400,71 @@ def finding_acknowledge(
             data={"finding": finding.pk, "code": finding.code, "reason": reason},
         )
     return finding
+
+
+def post_faces_decide(
+    *,
+    membership: Membership,
+    post: Post,
+    expected_version: int,
+    decisions: Mapping[int, Mapping[int, FaceDecisionInput | None]],
+) -> Post:
+    """Say who each face is, or blur it. `decisions`: RevisionPhoto id → {face id → choice}.
+
+    A version freezes what goes out, so the choices are saved as a new version, exactly
+    like an edit: an approved or in-review post goes back to review. None undoes a choice.
+    """
+    from carepost.posts.photo_services import face_decisions_summary
+
+    check_action(membership, post, Action.EDIT)
+    revision = post.current_revision
+    assert revision is not None
+    rps = list(revision.photos.select_related("photo"))
+    if set(decisions) - {rp.pk for rp in rps}:
+        raise ConflictError(
+            "The post was changed after you opened it. Reload the page and choose again."
+        )
+    photos: list[PhotoInput] = []
+    changed = False
+    for rp in rps:
+        current: dict[int, FaceDecisionInput] = {
+            d.face_id: FaceDecisionInput(choice=d.choice, person=d.person)
+            for d in rp.face_decisions.select_related("person")
+        }
+        if rp.pk not in decisions:
+            photos.append(PhotoInput(alt_text=rp.alt_text, photo=rp.photo, faces=current))
+            continue
+        wanted = dict(current)
+        for face_id, choice in decisions[rp.pk].items():
+            if choice is None:
+                wanted.pop(face_id, None)
+            else:
+                wanted[face_id] = choice
+        changed = changed or wanted != current
+        photos.append(PhotoInput(alt_text=rp.alt_text, photo=rp.photo, faces=wanted))
+    if not changed:
+        return post
+    draft = DraftInput(
+        text=revision.text,
+        channels=list(revision.channels.all()),
+        people=list(revision.people.all()),
+        photos=photos,
+        publish_at=revision.publish_at,
+        service=post.service,
+    )
+    with transaction.atomic():
+        post = post_update(
+            membership=membership, post=post, expected_version=expected_version, draft=draft
+        )
+        assert post.current_revision is not None
+        audit_event_record(
+            action="post.faces_decided",
+            subject=post,
+            actor=membership.user,
+            organisation=membership.organisation,
+            data={
+                "revision": post.current_revision.number,
+                "faces": face_decisions_summary(post.current_revision),
+            },
+        )
+    return post

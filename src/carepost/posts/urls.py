@@ -1,6 +1,6 @@
 from django.urls import path
 
-from carepost.posts import views
+from carepost.posts import photo_views, views
 
 app_name = "posts"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("posts/<int:post_id>/archive/", views.post_archive, name="archive"),
     path("findings/<int:finding_id>/acknowledge/", views.finding_acknowledge, name="acknowledge"),
     path("photos/<int:photo_id>/clean/", views.photo_preview, name="photo_preview"),
+    path("posts/<int:post_id>/photos/status/", photo_views.photo_status, name="photo_status"),
+    path("posts/<int:post_id>/faces/", photo_views.faces_decide, name="faces_decide"),
+    path(
+        "posts/<int:post_id>/photos/<int:rp_id>/faces/new/",
+        photo_views.face_mark,
+        name="face_mark",
+    ),
+    path(
+        "posts/<int:post_id>/photos/<int:rp_id>/retry/", photo_views.photo_retry, name="photo_retry"
+    ),
+    path(
+        "posts/<int:post_id>/photos/<int:rp_id>/published/",
+        photo_views.published_photo,
+        name="published_photo",
+    ),
 ]

@@ -10,14 +10,26 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from carepost.accounts.models import Membership
 from carepost.accounts.roles import Role
 from carepost.accounts.selectors import require_membership
 from carepost.common.errors import ValidationFailed
 from carepost.common.registry import panels_for
 from carepost.posts import selectors, services
-from carepost.posts.forms import AcknowledgeForm, DecisionForm, PostForm, VersionForm
-from carepost.posts.models import Post
+from carepost.posts.forms import (
+    FACE_CELLS,
+    AcknowledgeForm,
+    DecisionForm,
+    FaceDecisionsForm,
+    PostForm,
+    VersionForm,
+)
+from carepost.posts.models import Post, PostStatus
+from carepost.posts.photo_selectors import photo_reviews
 from carepost.publishing.forms import TakeDownForm
+from carepost.publishing.selectors import publication_outcomes, revision_previews
+from carepost.publishing.views import previews_for_form
+from carepost.review.workflow import Action
 
 
 @login_required
@@ -52,9 +64,14 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 request, "Draft saved and screened. Check the findings, then send it for review."
             )
             return redirect("posts:detail", post_id=post.pk)
-    return render(
-        request, "posts/edit.html", {"form": form, "post": None}, status=400 if form.errors else 200
-    )
+    context = {
+        "form": form,
+        "post": None,
+        "previews": previews_for_form(
+            membership=membership, data=request.POST if request.method == "POST" else None
+        ),
+    }
+    return render(request, "posts/edit.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -84,7 +101,16 @@ def post_edit(request: HttpRequest, post_id: int) -> HttpResponse:
                 request, "Your changes are saved as a new version and have been screened again."
             )
             return redirect("posts:detail", post_id=post.pk)
-    context = {"form": form, "post": post, "version_form": version_form}
+    context = {
+        "form": form,
+        "post": post,
+        "version_form": version_form,
+        "previews": previews_for_form(
+            membership=membership,
+            data=request.POST if request.method == "POST" else None,
+            post=post,
+        ),
+    }
     return render(request, "posts/edit.html", context, status=400 if form.errors else 200)
 
 
@@ -99,8 +125,36 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
         ),
         "ack_form": AcknowledgeForm(),
         "take_down_form": TakeDownForm(),
+        "previews": revision_previews(revision=page.revision),
+        "outcomes": publication_outcomes(publications=page.publications),
+        **photo_review_context(membership, page),
     }
     return render(request, "posts/detail.html", context)
+
+
+def photo_review_context(membership: Membership, page: selectors.PostPage) -> dict[str, object]:
+    """The photo review beside the post: faces, choices (for the author), missed faces."""
+    reviews = photo_reviews(page.revision)
+    post = page.post
+    can_decide = Action.EDIT in page.actions
+    return {
+        "photo_reviews": reviews,
+        "photos_checking": any(r.checking for r in reviews),
+        "any_faces": any(r.faces for r in reviews),
+        "tagged_people": list(page.revision.people.all()),
+        "face_form": FaceDecisionsForm(initial={"version": post.version}, revision=page.revision)
+        if can_decide
+        else None,
+        "can_mark_faces": post.status
+        in (
+            PostStatus.DRAFT,
+            PostStatus.CHANGES_REQUESTED,
+            PostStatus.IN_REVIEW,
+            PostStatus.APPROVED,
+        )
+        and (can_decide or membership.has_role(Role.REVIEWER)),
+        "face_cells": [("", "Choose where the face is"), *FACE_CELLS],
+    }
 
 
 def _simple_transition(

@@ -38,6 +38,9 @@ class Channel(TimeStampedModel):
     credentials_encrypted = models.BinaryField(default=b"", blank=True, editable=False)
     status_reason = models.TextField(blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # A rate limit (or "come back later") from the platform holds back every queued
+    # publication and take-down of this channel until then. Null: not held back.
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -107,6 +110,13 @@ class Publication(TimeStampedModel):
     take_down_reason = models.TextField(blank=True)
     take_down_outcome = models.CharField(max_length=200, blank=True)
     taken_down_at = models.DateTimeField(null=True, blank=True)
+    # Recovery (docs/connectors.md): when the outcome became unknown; how many
+    # reconcile checks or take-down tries were made; not to be tried again before
+    # `retry_at` (back-off); when reviewers were told a person must check it.
+    unknown_since = models.DateTimeField(null=True, blank=True)
+    recovery_attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

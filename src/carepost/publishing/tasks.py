@@ -16,5 +16,10 @@ def take_down_publication(publication_id: int) -> None:
 
 
 @task()
+def reconcile_publication(publication_id: int) -> None:
+    services.publication_reconcile(publication_id=publication_id)
+
+
+@task()
 def sweep_outbox() -> None:
     services.outbox_sweep()

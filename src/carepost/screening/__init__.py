@@ -22,3 +22,26 @@ __all__ = [
     "WatchedTerm",
     "screen",
 ]
+
+
+def _warn_if_stale() -> None:
+    """The compiled modules (tools/build_screening.py) shadow the .py files: say so when
+    a source is newer than its extension (``make`` rebuilds them)."""
+    import sysconfig
+    import warnings
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    for ext in (*here.glob(f"*{suffix}"), *here.glob(f"checks/*{suffix}")):
+        source = ext.with_name(ext.name[: -len(suffix)] + ".py")
+        if source.exists() and source.stat().st_mtime > ext.stat().st_mtime:
+            warnings.warn(
+                f"{ext.name} is older than {source.name}: the compiled screening engine is "
+                "stale; run `make .venv/.compiled-screening` (or tools/build_screening.py)",
+                stacklevel=2,
+            )
+            return
+
+
+_warn_if_stale()

@@ -20,21 +20,22 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from typing import Final
 
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph evasions).
-_CONFUSABLE_PAIRS = (
+_CONFUSABLE_PAIRS: Final = (
     "аa бb вB еe ѐe ёe гr дd зз іi їi јj кk лл мM нH оo пn рp сc тT уy фф хx ѕs һh ӏl ԁd ԛq ԝw"
     " ьb ъb ьb ѵv ѡw ӑa ӓa ӧo ӱy"
     " АA ВB ЕE ЁE ЅS ІI ЇI ЈJ КK МM НH ОO РP СC ТT УY ХX ԚQ ԜW Һh Ӏl"
     " αa βb εe ηn ιi κk νv οo ρp τt υu χx ωw γy"
     " ΑA ΒB ΕE ΖZ ΗH ΙI ΚK ΜM ΝN ΟO ΡP ΤT ΥY ΧX"
 )
-CONFUSABLES: dict[str, str] = {}
+CONFUSABLES: Final[dict[str, str]] = {}
 for _pair in _CONFUSABLE_PAIRS.split():
     if _pair[1] != _pair[0] and _pair[1].isascii():
         CONFUSABLES[_pair[0]] = _pair[1]
 
-_SPECIAL = {
+_SPECIAL: Final = {
     "ł": "l",
     "Ł": "L",
     "ø": "o",
@@ -61,7 +62,7 @@ _SPECIAL = {
     "\u2011": "-",
 }
 
-_char_cache: dict[str, str] = {}
+_char_cache: Final[dict[str, str]] = {}
 
 
 def _map_char(ch: str) -> str:
@@ -88,17 +89,19 @@ def _map_char(ch: str) -> str:
     return out
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_NON_ASCII: Final = re.compile(r"[^\x00-\x7f]")
 # Three or more single letters separated by one repeated separator: "P e g g y", "s.h.i.t".
-_SPACED = re.compile(r"(?<!\w)[^\W\d_](?P<sep>[ .\-])[^\W\d_](?:(?P=sep)[^\W\d_])+(?!\w)")
+_SPACED: Final = re.compile(r"(?<!\w)[^\W\d_](?P<sep>[ .\-])[^\W\d_](?:(?P=sep)[^\W\d_])+(?!\w)")
 # Leetspeak only inside tokens that mix letters with digits or symbols.
-_LEET_TOKEN = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
+_LEET_TOKEN: Final = re.compile(r"[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
 # The same runs, but only those that also hold a digit or symbol (``fix`` leaves the
 # others as they are, and most words of a post are such runs): a run starts where the
 # character before is not in the class, and the look-ahead finds a digit or symbol
 # before the first character outside the class.
-_LEET_CANDIDATE = re.compile(r"(?<![a-z0-9@$!|])(?=[a-z]*[0-9@$!|])[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*")
-_LEET_TABLE = str.maketrans(
+_LEET_CANDIDATE: Final = re.compile(
+    r"(?<![a-z0-9@$!|])(?=[a-z]*[0-9@$!|])[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*"
+)
+_LEET_TABLE: Final = str.maketrans(
     {
         "0": "o",
         "1": "i",
@@ -117,13 +120,13 @@ _LEET_TABLE = str.maketrans(
 # A run of digits/symbols between letters, or a word starting with one ("4ss").
 # Written to start with the character class (re scans for it quickly); the look-behinds
 # check the character before, so this is r"[a-z][0-9@$!|]+[a-z]|(?<![\w@$!|])[0-9@$|][a-z]{2}".
-_HAS_LEET = re.compile(
+_HAS_LEET: Final = re.compile(
     r"[0-9@$!|](?<=[a-z][0-9@$!|])[0-9@$!|]*[a-z]|[0-9@$|](?<![\w@$!|][0-9@$|])[a-z]{2}"
 )
-_LEET_CHAR = re.compile(r"[0-9@$!|]")
+_LEET_CHAR: Final = re.compile(r"[0-9@$!|]")
 # A necessary condition for _SPACED (a separator, a lone letter, a separator, a lone
 # letter) that re scans for much faster.
-_MAYBE_SPACED = re.compile(r"[ .\-][^\W\d_][ .\-][^\W\d_](?!\w)")
+_MAYBE_SPACED: Final = re.compile(r"[ .\-][^\W\d_][ .\-][^\W\d_](?!\w)")
 
 
 class OffsetMap:

@@ -20,17 +20,17 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import ahocorasick
 
 if TYPE_CHECKING:
     from .text import Doc
 
-_parser: Any = importlib.import_module("re._parser")
-_c: Any = importlib.import_module("re._constants")
+_parser: Final[Any] = importlib.import_module("re._parser")
+_c: Final[Any] = importlib.import_module("re._constants")
 
-_NEUTRAL = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}  # zero width: literals on both sides adjoin
+_NEUTRAL: Final = {_c.AT, _c.ASSERT, _c.ASSERT_NOT}  # zero width: literals on both sides adjoin
 
 
 def _required(items: Any, lower: bool) -> tuple[str | None, frozenset[str] | None]:
@@ -110,16 +110,15 @@ def required_literals(pattern: re.Pattern[str], lower: bool = True) -> frozenset
 
 
 class _LiteralIndex:
-    """Every gate's literals in two Aho-Corasick automata (lower-case ones over
-    ``Doc.fold``, case-sensitive ones over ``Doc.norm``), so one pass over the post tells
-    every gate at once which of its literals are present."""
+    """Every gate's literals in one Aho-Corasick automaton over ``Doc.fold`` (the
+    case-sensitive ones lower-cased and then checked in ``Doc.norm``), so one pass over
+    the post tells every gate at once which of its literals are present."""
 
     def __init__(self) -> None:
         self.ids: dict[tuple[bool, str], int] = {}
         self.version = 0
         self._built = -1
-        self._lower: Any = None
-        self._exact: Any = None
+        self._automaton: Any = None
 
     def add(self, literals: Iterable[str], exact: bool) -> frozenset[int]:
         ids = set()
@@ -132,14 +131,23 @@ class _LiteralIndex:
         return frozenset(ids)
 
     def _build(self) -> None:
-        lower, exact = ahocorasick.Automaton(), ahocorasick.Automaton()
+        # One automaton over ``fold`` serves both kinds: a case-sensitive literal (ASCII,
+        # see ``_required``) is looked for lower-cased, and each place it is found is
+        # checked against ``norm`` (``fold`` is ``norm`` lower-cased character for
+        # character, so the offsets agree). The same literals are found as with a
+        # second automaton over ``norm``, with one pass over the post instead of two.
+        entries: dict[str, list[tuple[int, str | None]]] = {}
         for (is_exact, literal), index in self.ids.items():
-            (exact if is_exact else lower).add_word(literal, index)
-        self._lower = lower if len(lower) else None
-        self._exact = exact if len(exact) else None
-        for automaton in (self._lower, self._exact):
-            if automaton is not None:
-                automaton.make_automaton()
+            key = literal.lower() if is_exact else literal
+            entries.setdefault(key, []).append((index, literal if is_exact else None))
+        automaton = ahocorasick.Automaton()
+        for key, values in entries.items():
+            automaton.add_word(key, tuple(values))
+        if len(automaton):
+            automaton.make_automaton()
+            self._automaton = automaton
+        else:
+            self._automaton = None
         self._built = self.version
 
     def present(self, doc: Doc) -> set[int]:
@@ -149,16 +157,18 @@ class _LiteralIndex:
         if self._built != self.version:
             self._build()
         found = set()
-        if self._lower is not None:
-            found.update(index for _end, index in self._lower.iter(doc.fold))
-        if self._exact is not None:
-            found.update(index for _end, index in self._exact.iter(doc.norm))
+        if self._automaton is not None:
+            norm = doc.norm
+            for end, values in self._automaton.iter(doc.fold):
+                for index, exact in values:
+                    if exact is None or norm.startswith(exact, end + 1 - len(exact)):
+                        found.add(index)
         doc._literals = found
         doc._literals_version = self.version
         return found
 
 
-_INDEX = _LiteralIndex()
+_INDEX: Final = _LiteralIndex()
 
 
 class Gated:

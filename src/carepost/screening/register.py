@@ -18,17 +18,18 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from .lexicon import english_words
 from .normalise import fold_text, normalise
 
-TITLES: tuple[str, ...] = ("mr", "mrs", "miss", "ms", "mx", "dr")
-SENSITIVITIES: tuple[str, ...] = ("normal", "sensitive", "secret")
+TITLES: Final[tuple[str, ...]] = ("mr", "mrs", "miss", "ms", "mx", "dr")
+SENSITIVITIES: Final[tuple[str, ...]] = ("normal", "sensitive", "secret")
 
-_WORD = re.compile(r"[^\W_]+")
+_WORD: Final = re.compile(r"[^\W_]+")
 
 # Strength of each kind of form (higher wins when one person matches twice at one place).
-FORM_KINDS: dict[str, int] = {
+FORM_KINDS: Final[dict[str, int]] = {
     "full_name": 6,
     "reversed_name": 5,
     "title_surname": 4,
@@ -74,18 +75,30 @@ class Form:
     kind: str
 
 
-@dataclass(slots=True)
 class Mention:
     """A register person found in a post (offsets in the normalised text)."""
 
-    person_id: str
-    start: int
-    end: int
-    kind: str
-    first_token: int
-    last_token: int
-    typo: bool = False
-    tag: bool = False
+    __slots__ = ("end", "first_token", "kind", "last_token", "person_id", "start", "tag", "typo")
+
+    def __init__(
+        self,
+        person_id: str,
+        start: int,
+        end: int,
+        kind: str,
+        first_token: int,
+        last_token: int,
+        typo: bool = False,
+        tag: bool = False,
+    ) -> None:
+        self.person_id = person_id
+        self.start = start
+        self.end = end
+        self.kind = kind
+        self.first_token = first_token
+        self.last_token = last_token
+        self.typo = typo
+        self.tag = tag
 
 
 def name_variants(name: str) -> list[tuple[str, ...]]:

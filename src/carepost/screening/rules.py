@@ -18,7 +18,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
 import ahocorasick
 
@@ -26,11 +26,11 @@ from .normalise import fold_text, leet_text, normalise
 from .prefilter import literal_ids, literals_present, lowercase_twin, required_literals
 from .text import Doc
 
-_WORD = re.compile(r"[^\W_]+")
-_MASKED = re.compile(
+_WORD: Final = re.compile(r"[^\W_]+")
+_MASKED: Final = re.compile(
     r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])"
 )
-_REPEAT = re.compile(r"([a-z])\1\1+")
+_REPEAT: Final = re.compile(r"([a-z])\1\1+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,12 +40,16 @@ class Category:
     action: str
 
 
-@dataclass(frozen=True, slots=True)
 class Hit:
-    category: str
-    start: int  # normalised-text offsets
-    end: int
-    via: str  # "word", "stem", "pattern", "masked"
+    """A lexicon match (a plain class: mypyc compiles its ``__init__``)."""
+
+    __slots__ = ("category", "end", "start", "via")
+
+    def __init__(self, category: str, start: int, end: int, via: str) -> None:
+        self.category = category
+        self.start = start  # normalised-text offsets
+        self.end = end
+        self.via = via  # "word", "stem", "pattern", "masked"
 
 
 def _key(phrase: str) -> str:
@@ -267,7 +271,7 @@ class _LexiconSet:
         return found
 
 
-_BUILT_IN = (
+_BUILT_IN: Final = (
     ("special_category.toml", False),
     ("confidential.toml", False),
     ("offensive.toml", True),

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from operator import add
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .normalise import OffsetMap, fold_text, leet_text, normalise
 
@@ -15,55 +14,90 @@ if TYPE_CHECKING:
     from .findings import Finding
     from .register import Mention
 
-_TOKEN = re.compile(r"[^\W_]+")
-_SPLIT = re.compile(r"([^\W_]+)").split
+_TOKEN: Final = re.compile(r"[^\W_]+")
+_SPLIT: Final = re.compile(r"([^\W_]+)").split
 # The same split when the only word characters are ASCII (``leet`` is lower case):
 # re is more than twice as fast with a plain class than with the Unicode word category.
-_SPLIT_ASCII = re.compile(r"([a-z0-9]+)").split
-_NON_ASCII_WORD = re.compile(r"[^\W\x00-\x7f]")
-_CAMEL = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
-_BOUNDARY = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
+_SPLIT_ASCII: Final = re.compile(r"([a-z0-9]+)").split
+_NON_ASCII_WORD: Final = re.compile(r"[^\W\x00-\x7f]")
+_CAMEL: Final = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
+_BOUNDARY: Final = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
-_STRONG = re.compile(r"[.!?\n]")
+_STRONG: Final = re.compile(r"[.!?\n]")
 
-LOWER, TITLE, UPPER, OTHER = 0, 1, 2, 3
+# True when this module runs as mypyc-compiled C (tools/build_screening.py); a few
+# hot functions have a version written for the compiler (plain loops, which mypyc turns
+# into C) beside the interpreter's list-at-a-time version, with the same results.
+COMPILED: Final = not __file__.endswith(".py")
+
+LOWER: Final = 0
+TITLE: Final = 1
+UPPER: Final = 2
+OTHER: Final = 3
 
 
-@dataclass(slots=True)
 class Token:
-    start: int  # offsets in the normalised text
-    end: int
-    key: str  # lower-cased, accent-free, leetspeak undone
-    shape: int  # LOWER, TITLE, UPPER or OTHER (digits, mixed)
-    initial: bool  # first word of a sentence (capital letters carry no information)
-    tag: bool = False  # part of a #hashtag or @handle
-    sentence: int = 0
+    """One word of the post (a plain class, not a dataclass: mypyc compiles its
+    ``__init__``, the engine builds one per word)."""
+
+    __slots__ = ("end", "initial", "key", "sentence", "shape", "start", "tag")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        key: str,
+        shape: int,
+        initial: bool,
+        tag: bool = False,
+        sentence: int = 0,
+    ) -> None:
+        self.start = start  # offsets in the normalised text
+        self.end = end
+        self.key = key  # lower-cased, accent-free, leetspeak undone
+        self.shape = shape  # LOWER, TITLE, UPPER or OTHER (digits, mixed)
+        self.initial = initial  # first word of a sentence (capitals carry no information)
+        self.tag = tag  # part of a #hashtag or @handle
+        self.sentence = sentence
 
 
-@dataclass
 class Doc:
     """One post, analysed once and shared by every check."""
 
-    text: str
-    norm: str
-    fold: str
-    leet: str
-    omap: OffsetMap
-    tokens: list[Token]
-    sentence_starts: list[int]  # token index where each sentence starts
-    casual: bool  # the writer does not use capitals (names may be lower-case)
-    weak_starts: set[int]  # sentences that follow a dash, colon or emoji rather than a full stop
-    mentions: list[Mention] = field(default_factory=list)
-    personal: list[tuple[str, int, int]] = field(default_factory=list)
-    key_list: list[str] | None = None  # [t.key for t in tokens], when analyse has it
-    shape_list: list[int] | None = None  # [t.shape for t in tokens]
-    _line: tuple[str, list[int]] | None = None
-    _keys: frozenset[str] | None = None
-    _ends: list[int] | None = None
-    _hits: dict[int, Any] = field(default_factory=dict)  # lexicon hits (see rules.py)
-    _lexicon_matches: Any = None  # the built-in lexicons' automaton matches (rules.py)
-    _literals: set[int] | None = None  # prefilter literals present (see prefilter.py)
-    _literals_version: int = -1
+    def __init__(
+        self,
+        text: str,
+        norm: str,
+        fold: str,
+        leet: str,
+        omap: OffsetMap,
+        tokens: list[Token],
+        sentence_starts: list[int],
+        casual: bool,
+        weak_starts: set[int],
+    ) -> None:
+        self.text = text
+        self.norm = norm
+        self.fold = fold
+        self.leet = leet
+        self.omap = omap
+        self.tokens = tokens
+        self.sentence_starts = sentence_starts  # token index where each sentence starts
+        self.casual = casual  # the writer does not use capitals (names may be lower-case)
+        # sentences that follow a dash, colon or emoji rather than a full stop
+        self.weak_starts = weak_starts
+        self.mentions: list[Mention] = []
+        self.personal: list[tuple[str, int, int]] = []
+        self.key_list: list[str] | None = None  # [t.key for t in tokens], when analyse has it
+        self.shape_list: list[int] | None = None  # [t.shape for t in tokens]
+        self.findings: list[Finding] = []
+        self._line: tuple[str, list[int]] | None = None
+        self._keys: frozenset[str] | None = None
+        self._ends: list[int] | None = None
+        self._hits: dict[int, Any] = {}  # lexicon hits (see rules.py)
+        self._lexicon_matches: Any = None  # the built-in lexicons' automaton matches (rules.py)
+        self._literals: set[int] | None = None  # prefilter literals present (see prefilter.py)
+        self._literals_version = -1
 
     @property
     def keys(self) -> frozenset[str]:
@@ -83,8 +117,6 @@ class Doc:
         if self.shape_list is None:
             self.shape_list = [t.shape for t in self.tokens]
         return self.shape_list
-
-    findings: list[Finding] = field(default_factory=list)
 
     def orig(self, start: int, end: int) -> tuple[int, int, str]:
         """Original (start, end, text) for a span of the normalised text."""
@@ -138,11 +170,11 @@ def _surface_shape(surface: str) -> int:
     return _shape(letters) if letters and surface[0].isalpha() else OTHER
 
 
-_SHAPES: dict[str, int] = {}
+_SHAPES: Final[dict[str, int]] = {}
 
 
-_GAP_INITIAL: dict[str, bool] = {}  # the gap before a word starts a sentence
-_GAP_STRONG: dict[str, bool] = {}  # ... with a full stop, ! ? or a new line (not weak)
+_GAP_INITIAL: Final[dict[str, bool]] = {}  # the gap before a word starts a sentence
+_GAP_STRONG: Final[dict[str, bool]] = {}  # ... with a full stop, ! ? or a new line (not weak)
 
 
 def _learn_gap(gap: str) -> bool:
@@ -176,6 +208,8 @@ def analyse(text: str) -> Doc:
         parts = _SPLIT_ASCII(leet)
     else:
         parts = _SPLIT(leet)
+    if COMPILED:
+        return _analyse_compiled(text, norm, fold, leet, omap, parts)
     keys = parts[1::2]
     n = len(keys)
     if not n:
@@ -223,6 +257,101 @@ def analyse(text: str) -> Doc:
     tokens = list(map(Token, starts, ends, keys, shapes, initials, repeat(False, n), sentences))
     # a TITLE-shaped word has two letters or more, so it is never the pronoun "I"
     casual = TITLE not in shapes
+    doc = Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)
+    doc.key_list = keys
+    doc.shape_list = shapes
+    return doc
+
+
+def _ascii_shape(norm: str, start: int, end: int) -> int:
+    """``_surface_shape(norm[start:end])`` read from the characters' codes, or -1 when
+    the word has a non-ASCII character (then the cached ``_surface_shape`` decides).
+    For ASCII: a lower-case first letter is LOWER; an upper-case one is UPPER unless a
+    lower-case letter follows (TITLE); a first character that is not a letter is OTHER."""
+    first = ord(norm[start])
+    if 97 <= first <= 122:
+        return LOWER
+    if first >= 128:
+        return -1
+    if not 65 <= first <= 90:
+        return OTHER
+    for index in range(start + 1, end):
+        code = ord(norm[index])
+        if 97 <= code <= 122:
+            return TITLE
+        if code >= 128:
+            return -1
+    return UPPER
+
+
+def _analyse_compiled(
+    text: str, norm: str, fold: str, leet: str, omap: OffsetMap, parts: list[str]
+) -> Doc:
+    """``analyse`` after the split, one word at a time: the compiled build's version
+    (mypyc turns this loop into C; interpreted, the list-at-a-time code is faster). The
+    same Doc as the list-at-a-time code, pinned by tests/test_fast_paths.py."""
+    n = len(parts) // 2
+    if not n:
+        return Doc(text, norm, fold, leet, omap, [], [], True, set())
+    tags = "#" in norm or "@" in norm
+    keys: list[str] = []
+    shapes: list[int] = []
+    initials: list[bool] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    sentences: list[int] = []
+    tokens: list[Token] = []
+    sentence_starts: list[int] = []
+    weak: set[int] = set()
+    tagged: set[int] = set()
+    casual = True
+    sentence = -1
+    pos = 0
+    known_gaps = _GAP_INITIAL
+    for k in range(n):
+        gap = parts[2 * k]
+        key = parts[2 * k + 1]
+        start = pos + len(gap)
+        end = start + len(key)
+        pos = end
+        if k == 0:
+            initial = True
+        elif gap == " ":
+            initial = False
+        else:
+            flag = known_gaps.get(gap)
+            initial = flag if flag is not None else _learn_gap(gap)
+        if initial:
+            sentence += 1
+            if sentence and not _strong_gap(gap):
+                weak.add(sentence)
+            sentence_starts.append(k)
+        shape = _ascii_shape(norm, start, end)
+        if shape < 0:
+            surface = norm[start:end]
+            known = _SHAPES.get(surface)
+            shape = known if known is not None else _learn_shape(surface)
+        if shape == TITLE:
+            casual = False
+        keys.append(key)
+        shapes.append(shape)
+        if tags:
+            initials.append(initial)
+            starts.append(start)
+            ends.append(end)
+            sentences.append(sentence)
+            if gap[-1:] in ("#", "@") and not norm[start:end].isdigit():
+                tagged.add(k)
+        else:
+            tokens.append(Token(start, end, key, shape, initial, False, sentence))
+    if tagged:
+        return _with_tags(
+            Doc(text, norm, fold, leet, omap, [], sentence_starts, True, weak),
+            tagged,
+            (starts, ends, keys, shapes, initials, sentences),
+        )
+    if tags:
+        tokens = list(map(Token, starts, ends, keys, shapes, initials, repeat(False, n), sentences))
     doc = Doc(text, norm, fold, leet, omap, tokens, sentence_starts, casual, weak)
     doc.key_list = keys
     doc.shape_list = shapes

@@ -34,8 +34,17 @@ from carepost.consent.gates import media_featuring
 from carepost.consent.models import ConsentRecord, Person
 from carepost.consent.selectors import consent_status
 from carepost.consent.takedown import consent_expiry_sweep, person_publications_recheck
-from carepost.posts.services import DraftInput, PhotoInput, post_create, post_submit
-from carepost.posts.tests.helpers import jpeg_with_gps
+from carepost.posts.models import FaceChoice
+from carepost.posts.photo_services import FaceBox, face_mark
+from carepost.posts.services import (
+    DraftInput,
+    FaceDecisionInput,
+    PhotoInput,
+    post_create,
+    post_faces_decide,
+    post_submit,
+)
+from carepost.posts.tests.helpers import analyse_pending, jpeg_with_gps
 from carepost.publishing.models import LIVE_STATES, Channel, Publication, PublicationState
 from carepost.publishing.services import outbox_sweep, publication_send
 from carepost.review.services import review_approve
@@ -175,6 +184,20 @@ class ConsentMachine(RuleBasedStateMachine):
                     else [],
                 ),
             )
+            analyse_pending(post)
+            if with_photo and people:
+                # The first person tagged is pictured: their face is linked, so their
+                # photo consent is what the gates must check (decision 0041).
+                rp = post.current_revision.photos.get()
+                face = face_mark(
+                    membership=self.world["author"], revision_photo=rp, box=FaceBox(4, 4, 16, 16)
+                )
+                post = post_faces_decide(
+                    membership=self.world["author"],
+                    post=post,
+                    expected_version=post.version,
+                    decisions={rp.pk: {face.pk: FaceDecisionInput(FaceChoice.PERSON, people[0])}},
+                )
             post = post_submit(
                 membership=self.world["author"], post=post, expected_version=post.version
             )

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django import template
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
 
-from carepost.posts.models import ScreeningFinding
+from carepost.posts.models import FaceRegion, ScreeningFinding
 
 register = template.Library()
 
@@ -55,3 +56,35 @@ CHECK_LABELS = {
 @register.filter
 def check_label(check_name: str) -> str:
     return CHECK_LABELS.get(check_name, check_name.replace("_", " ").capitalize())
+
+
+@register.filter
+def face_box_style(face: FaceRegion) -> str:
+    """The face's outline over its photo, in percent (the photo scales with the page)."""
+    photo = face.photo
+    w, h = max(photo.width, 1), max(photo.height, 1)
+    return (
+        f"left:{100 * face.x / w:.3f}%;top:{100 * face.y / h:.3f}%;"
+        f"width:{100 * face.w / w:.3f}%;height:{100 * face.h / h:.3f}%"
+    )
+
+
+@register.filter
+def face_where(face: FaceRegion) -> str:
+    """Where the face is, in words: "top left", "centre", "bottom right"…"""
+    photo = face.photo
+    cx = (face.x + face.w / 2) / max(photo.width, 1)
+    cy = (face.y + face.h / 2) / max(photo.height, 1)
+    row = "top" if cy < 1 / 3 else "bottom" if cy > 2 / 3 else "middle"
+    col = "left" if cx < 1 / 3 else "right" if cx > 2 / 3 else "middle"
+    if row == col == "middle":
+        return "centre"
+    if row == "middle":
+        return f"middle {col}"
+    return f"{row} {col}" if col != "middle" else f"{row} middle"
+
+
+@register.filter
+def face_rows_for(form: Any, rp: Any) -> Any:
+    """The form's face choices for one photo: [(face, bound field)]."""
+    return form.face_rows(rp)

@@ -7,7 +7,8 @@ from typing import Any
 
 from PIL import Image
 
-from carepost.posts.models import Post
+from carepost.posts.models import AnalysisState, Photo, Post
+from carepost.posts.photo_services import photo_analyse
 from carepost.posts.services import DraftInput, PhotoInput, post_create, post_submit
 from carepost.review.services import review_approve
 
@@ -26,10 +27,20 @@ def draft(
     author: Any, channel: Any, text: str = "Our garden club planted sweet peas today.", **kw: Any
 ) -> Post:
     photos = kw.pop("photos", ())
-    return post_create(
+    post = post_create(
         membership=author,
         draft=DraftInput(text=text, channels=[channel], photos=photos, **kw),
     )
+    analyse_pending(post)
+    return post
+
+
+def analyse_pending(post: Post) -> None:
+    """What the task worker does after the commit (tests run inside one transaction)."""
+    for photo in Photo.objects.filter(
+        uses__revision__post=post, analysis_state=AnalysisState.PENDING
+    ).distinct():
+        photo_analyse(photo_id=photo.pk)
 
 
 def submitted(

@@ -77,7 +77,7 @@ def test_a_file_that_is_not_a_photo_gets_a_clear_message(
         {"text": "Words.", "channels": [website.pk], "photo_0": upload, "photo_0_alt": "A photo"},
     )
     assert response.status_code == 400
-    assert "not a photo Carepost can read" in response.content.decode()
+    assert "not a photo we can read (it looks like a PDF document)" in response.content.decode()
 
 
 def test_another_workers_post_is_forbidden(

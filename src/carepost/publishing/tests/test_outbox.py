@@ -6,14 +6,11 @@ from django.utils import timezone
 
 from carepost.audit.models import AuditEvent
 from carepost.common.errors import InvalidTransition, PermissionDenied, ValidationFailed
-from carepost.posts.models import Post, PostStatus, ScreeningFinding
+from carepost.posts.models import PostStatus, ScreeningFinding
 from carepost.posts.tests.helpers import approved
-from carepost.publishing.connectors import registry
 from carepost.publishing.connectors.base import (
     ConnectorError,
-    DeleteResult,
     ErrorKind,
-    PublishResult,
 )
 from carepost.publishing.models import Channel, ChannelStatus, Publication, PublicationState
 from carepost.publishing.services import (
@@ -22,46 +19,9 @@ from carepost.publishing.services import (
     publication_take_down,
     publication_take_down_execute,
 )
+from carepost.publishing.tests.scripted import ScriptedConnector, only_publication
 
 pytestmark = pytest.mark.django_db
-
-
-class ScriptedConnector:
-    """A connector whose next answers the test decides."""
-
-    publish_error: ConnectorError | None = None
-    delete_error: ConnectorError | None = None
-    calls: list[str] = []
-
-    def __init__(self, channel: Channel) -> None:
-        self.channel = channel
-
-    def publish(self, publication: Publication) -> PublishResult:
-        ScriptedConnector.calls.append(f"publish {publication.pk}")
-        if ScriptedConnector.publish_error:
-            raise ScriptedConnector.publish_error
-        return PublishResult(
-            external_id=f"ext-{publication.pk}", url=f"https://social.example/{publication.pk}"
-        )
-
-    def delete(self, external_id: str) -> DeleteResult:
-        ScriptedConnector.calls.append(f"delete {external_id}")
-        if ScriptedConnector.delete_error:
-            raise ScriptedConnector.delete_error
-        return DeleteResult(outcome="deleted")
-
-
-@pytest.fixture
-def scripted(org: Any, monkeypatch: pytest.MonkeyPatch) -> Channel:
-    ScriptedConnector.publish_error = None
-    ScriptedConnector.delete_error = None
-    ScriptedConnector.calls = []
-    monkeypatch.setitem(registry.CONNECTORS, "mastodon", ScriptedConnector)
-    return Channel.objects.create(organisation=org, kind="mastodon", name="Mastodon")
-
-
-def only_publication(post: Post) -> Publication:
-    return Publication.objects.get(post=post)
 
 
 def test_sending_publishes_and_marks_the_post_published(
@@ -93,8 +53,13 @@ def test_scheduled_publication_waits_for_its_time(alice: Any, rita: Any, website
     post = approved(alice, rita, website, publish_at=later)
     pub = only_publication(post)
     assert publication_send(publication_id=pub.pk) is None
-    Publication.objects.filter(pk=pub.pk).update(scheduled_at=timezone.now() - timedelta(seconds=1))
+    # Two hours on: the row was last touched before its time came.
+    Publication.objects.filter(pk=pub.pk).update(
+        scheduled_at=timezone.now() - timedelta(seconds=1),
+        updated_at=timezone.now() - timedelta(hours=2),
+    )
     assert outbox_sweep()["due"] == 1
+    assert outbox_sweep()["due"] == 0  # woken once, not on every sweep
 
 
 def test_checks_are_repeated_at_publishing_time(alice: Any, rita: Any, website: Any) -> None:
@@ -204,9 +169,11 @@ def test_failed_take_down_is_recorded_and_retried(alice: Any, rita: Any, scripte
     publication_take_down_execute(publication_id=pub.pk)
     pub.refresh_from_db()
     assert pub.take_down_outcome.startswith("failed") and pub.state == PublicationState.PUBLISHED
-    assert outbox_sweep()["take_downs"] == 1
+    assert pub.retry_at is not None and pub.retry_at > timezone.now()
+    assert outbox_sweep()["take_downs"] == 0  # backing off: not hammering the platform
+    Publication.objects.filter(pk=pub.pk).update(retry_at=timezone.now() - timedelta(seconds=1))
     ScriptedConnector.delete_error = None
-    publication_take_down_execute(publication_id=pub.pk)
+    assert outbox_sweep()["take_downs"] == 1
     pub.refresh_from_db()
     assert pub.state == PublicationState.TAKEN_DOWN
 

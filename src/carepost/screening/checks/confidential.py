@@ -8,11 +8,13 @@ record, and "<violent verb> <register person>" ("Frank hit Sandy") is an inciden
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..findings import Finding, new_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
-VIOLENT = frozenset(
+VIOLENT: Final = frozenset(
     [
         "hit",
         "punched",

@@ -14,6 +14,7 @@ Rules, in order:
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..normalise import fold_text, normalise
@@ -22,46 +23,46 @@ from ..register import Register
 from ..text import Doc
 from .personal_data import POSTCODE, STREET_TYPES
 
-_CAPWORD = r"(?:[A-Z][a-z']+|St\.?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+)"
-_STREET_ONLY = STREET_TYPES.replace("|Green|Hill|View|Park", "").replace("|Gate", "")
-STREET = re.compile(rf"\b((?:{_CAPWORD} ){{1,3}}(?:{_STREET_ONLY}))\b")
-SECRET_PLACE = re.compile(
+_CAPWORD: Final = r"(?:[A-Z][a-z']+|St\.?|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+)"
+_STREET_ONLY: Final = STREET_TYPES.replace("|Green|Hill|View|Park", "").replace("|Gate", "")
+STREET: Final = re.compile(rf"\b((?:{_CAPWORD} ){{1,3}}(?:{_STREET_ONLY}))\b")
+SECRET_PLACE: Final = re.compile(
     r"\b(?:refuge|refuges|safe house|women's aid|shelter|children's house|children's home)\b",
     re.IGNORECASE,
 )
-ORG_CUE = re.compile(
+ORG_CUE: Final = re.compile(
     r"\b(?:office|offices|head office|hq|headquarters|hr team|admin team|apply|application|"
     r"applications|cheque|cheques|donate|donation|donations|recruitment|interview|careers|"
     r"vacancy|vacancies|hiring|post to|by post|registered office|reception|charity shop|"
     r"our shop|open day|open morning)\b",
     re.IGNORECASE,
 )
-HOME_CUE = re.compile(
+HOME_CUE: Final = re.compile(
     r"\b(?:flat|house|home|lives|living|tenancy|moved|moving|bedroom|young people|young person|"
     r"residents?|tenants?|children's house|refuge|shelter|safe house|placement|neighbours|"
     r"street where|driveway|garden|door)\b",
     re.IGNORECASE,
 )
-STRONG_NOW = re.compile(
+STRONG_NOW: Final = re.compile(
     r"\b(?:right now|just now|live from|currently|at the moment)\b", re.IGNORECASE
 )
-WEAK_NOW = re.compile(
+WEAK_NOW: Final = re.compile(
     r"\b(?:this (?:morning|afternoon|evening)|today|tonight|until (?:about |around )?\d|"
     r"till (?:about |around )?\d|come (?:and|&|n) (?:say|find|join|see|cheer|wave|buy)|"
     r"wave if you see|pop in if|if you'?re passing)",
     re.IGNORECASE,
 )
-PRESENCE = re.compile(
+PRESENCE: Final = re.compile(
     r"\b(?:we'?re|we are|are (?:all |currently )?(?:at|in|on|by|down at|up at|out at)|"
     r"is (?:at|in|on) the|here at|sitting in|out at)\b",
     re.IGNORECASE,
 )
-PLACE = re.compile(r"\b(?i:at|in|on|by|behind|from|outside|inside|near) (?:the )?[A-Z]")
-SCHOOL = re.compile(
+PLACE: Final = re.compile(r"\b(?i:at|in|on|by|behind|from|outside|inside|near) (?:the )?[A-Z]")
+SCHOOL: Final = re.compile(
     r"\b((?:St\.? )?(?:[A-Z][\w']+ ){1,3}(?:High School|Primary School|Academy|Grammar School|"
     r"Secondary School|Nursery|High(?! Street| Road| Tea| St)|Primary|Grammar|College|School))\b"
 )
-HOSPITAL = re.compile(
+HOSPITAL: Final = re.compile(
     r"\b(?:in|on) ward \d+\b|\b(?:is|are|'s) (?:now |currently |still )?in (?:hospital|the "
     r"(?:[A-Z][\w']+ ){1,4}(?:Hospital|Infirmary))\b"
 )
@@ -69,22 +70,22 @@ HOSPITAL = re.compile(
 
 # The case-insensitive cues run on the lower-case ``fold`` without IGNORECASE (the same
 # matches, faster; prefilter.lowercase_twin).
-_SECRET_PLACE_FOLD = lowercase_twin(SECRET_PLACE)
-_ORG_CUE_FOLD = lowercase_twin(ORG_CUE)
-_HOME_CUE_FOLD = lowercase_twin(HOME_CUE)
-_STRONG_NOW_FOLD = lowercase_twin(STRONG_NOW)
-_WEAK_NOW_FOLD = lowercase_twin(WEAK_NOW)
-_PRESENCE_FOLD = lowercase_twin(PRESENCE)
+_SECRET_PLACE_FOLD: Final = lowercase_twin(SECRET_PLACE)
+_ORG_CUE_FOLD: Final = lowercase_twin(ORG_CUE)
+_HOME_CUE_FOLD: Final = lowercase_twin(HOME_CUE)
+_STRONG_NOW_FOLD: Final = lowercase_twin(STRONG_NOW)
+_WEAK_NOW_FOLD: Final = lowercase_twin(WEAK_NOW)
+_PRESENCE_FOLD: Final = lowercase_twin(PRESENCE)
 
 # Literal pre-filters: each regex runs only when the words it needs are in the post.
-_STREET = gate(STREET)
-_SECRET_PLACE = gate(SECRET_PLACE)
-_ORG_CUE = gate(ORG_CUE)
-_HOME_CUE = gate(HOME_CUE)
-_STRONG_NOW = gate(STRONG_NOW)
-_WEAK_NOW = gate(WEAK_NOW)
-_SCHOOL = gate(SCHOOL)
-_HOSPITAL = gate(HOSPITAL)
+_STREET: Final = gate(STREET)
+_SECRET_PLACE: Final = gate(SECRET_PLACE)
+_ORG_CUE: Final = gate(ORG_CUE)
+_HOME_CUE: Final = gate(HOME_CUE)
+_STRONG_NOW: Final = gate(STRONG_NOW)
+_WEAK_NOW: Final = gate(WEAK_NOW)
+_SCHOOL: Final = gate(SCHOOL)
+_HOSPITAL: Final = gate(HOSPITAL)
 
 
 def _finding(doc: Doc, code: str, action: str, s: int, e: int, message: str) -> Finding:

@@ -9,11 +9,13 @@ are all caught.
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..findings import Finding, new_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
-_SEVERITY = {"block": 0, "review": 1, "warn": 2}
+_SEVERITY: Final = {"block": 0, "review": 1, "warn": 2}
 
 
 def check_offensive(doc: Doc, register: object = None) -> list[Finding]:

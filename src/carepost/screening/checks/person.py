@@ -13,14 +13,15 @@ Sinatra") veto it.
 from __future__ import annotations
 
 from itertools import compress, pairwise
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..lexicon import english_words, given_names, name_false_friends
 from ..normalise import fold_text, normalise
-from ..register import TITLES, Mention, Register, name_variants
+from ..register import TITLES, Form, Mention, Register, name_variants
 from ..text import LOWER, TITLE, UPPER, Doc, Token
 
-DETERMINERS = frozenset(
+DETERMINERS: Final = frozenset(
     [
         "a",
         "an",
@@ -41,7 +42,7 @@ DETERMINERS = frozenset(
         "whose",
     ]
 )
-VOCATIVE = frozenset(
+VOCATIVE: Final = frozenset(
     [
         "congratulations",
         "congrats",
@@ -83,7 +84,7 @@ VOCATIVE = frozenset(
         "star",
     ]
 )
-NAME_FOLLOWERS = frozenset(
+NAME_FOLLOWERS: Final = frozenset(
     [
         "is",
         "was",
@@ -201,7 +202,7 @@ NAME_FOLLOWERS = frozenset(
         "is's",
     ]
 )
-OBJECTS = frozenset(
+OBJECTS: Final = frozenset(
     [
         "her",
         "his",
@@ -225,7 +226,7 @@ OBJECTS = frozenset(
         "me",
     ]
 )
-MONTH_BEFORE = frozenset(
+MONTH_BEFORE: Final = frozenset(
     [
         "in",
         "of",
@@ -250,7 +251,7 @@ MONTH_BEFORE = frozenset(
         "each",
     ]
 )
-CONNECTORS = frozenset(("and", "&", "or"))
+CONNECTORS: Final = frozenset(("and", "&", "or"))
 
 _false_friend_index: dict[str, list[tuple[int, list[str]]]] | None = None
 
@@ -310,7 +311,7 @@ def _same_sentence_neighbour(doc: Doc, i: int, step: int) -> Token | None:
 class _Candidate:
     __slots__ = ("decision", "first", "forms", "last", "typo")
 
-    def __init__(self, first: int, last: int, forms: list, typo: bool) -> None:
+    def __init__(self, first: int, last: int, forms: list[Form], typo: bool) -> None:
         self.first = first
         self.last = last
         self.forms = forms
@@ -573,7 +574,7 @@ def _lowercase_tags(doc: Doc, register: Register, found: list[Mention]) -> list[
     return extra
 
 
-_WHAT = {
+_WHAT: Final = {
     "full_name": "full name",
     "reversed_name": "name",
     "title_surname": "surname",
@@ -620,7 +621,7 @@ def check_person(doc: Doc, register: Register) -> list[Finding]:
     return findings
 
 
-_CODES = {kind: f"person.{kind}" for kind in _WHAT}
+_CODES: Final = {kind: f"person.{kind}" for kind in _WHAT}
 
 
 def fold_name(name: str) -> str:

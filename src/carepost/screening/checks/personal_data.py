@@ -8,72 +8,75 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..prefilter import gate, literals_present, lowercase_twin
 from ..text import Doc
 
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])")
+EMAIL: Final = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w-])"
+)
 # Ten digits in the usual groupings (3-3-4, 6-4, or run together).
-TEN_DIGITS = re.compile(
+TEN_DIGITS: Final = re.compile(
     r"(?<![\w+\-/.])(\d{3}[ -]?\d{3}[ -]?\d{4}|\d{6}[ -]?\d{4})(?![\w/]|[.,]\d)"
 )
-PHONE = re.compile(r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d \-()]{7,14}\d(?![\w])")
-POSTCODE = re.compile(
+PHONE: Final = re.compile(r"(?<![\w+])(?:\+\s?44\s?(?:\(0\)\s?)?|\(?0)\d[\d \-()]{7,14}\d(?![\w])")
+POSTCODE: Final = re.compile(
     r"(?<![\w-])((?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRV-Y]?)"
     r"\s?[0-9][ABD-HJLNP-UW-Z]{2})(?![\w-])",
     re.IGNORECASE,
 )
-NINO = re.compile(
+NINO: Final = re.compile(
     r"(?<![\w])((?!BG|GB|KN|NK|NT|TN|ZZ)(?:[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|QQ)"
     r"\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D])(?![\w])"
 )
-STREET_TYPES = (
+STREET_TYPES: Final = (
     "Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Court|Ct|Crescent|Cres|Place|Pl|Terrace|"
     "Gardens|Gdns|Way|Close|Walk|Wynd|Square|Sq|Grove|Row|Brae|Loan|Gate|Vale|Mews|Parade|"
     "Quadrant|Circus|Green|Hill|View|Park|Rise|Path|Boulevard|Broadway|Hollow|Wharf|Quay"
 )
-_CAP = r"(?:[A-Z][a-z']+|[A-Z]{2,}|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|St\.?)"
-ADDRESS = re.compile(
+_CAP: Final = r"(?:[A-Z][a-z']+|[A-Z]{2,}|Mc[A-Z][a-z]+|Mac[A-Z][a-z]+|St\.?)"
+ADDRESS: Final = re.compile(
     r"(?<![\w/])((?:Flat|Unit|Apartment)\s+[\w/]+,?\s+)?\d{1,4}[A-Za-z]?(?:/\d{1,3})?,?\s+"
     rf"(?:{_CAP}\s+){{1,3}}(?:{STREET_TYPES})\b\.?"
 )
-HOUSE_ADDRESS = re.compile(
+HOUSE_ADDRESS: Final = re.compile(
     rf"\b(?:{_CAP}\s+){{1,2}}(?:Cottage|House|Farm|Farmhouse|Villa|Manse|Steading|Bungalow|Lodge|Croft|Mill)"
     rf",\s+(?:{_CAP}\s+){{1,3}}(?:{STREET_TYPES})\b"
 )
-_MONTHS = (
+_MONTHS: Final = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-DATE = (
+DATE: Final = (
     r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})"
     rf"|(?:the\s+)?\d{{1,2}}(?:st|nd|rd|th)?(?:\s+of)?\s+(?:{_MONTHS})\.?(?:,?\s+\d{{4}})?"
     rf"|(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s+\d{{4}})?)"
 )
-DOB = re.compile(
+DOB: Final = re.compile(
     r"\b(?:d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|born(?:\s+on)?)\s*(?:is|was|:|-|\u2014)?\s*"
     rf"(?P<date>{DATE})(?![\w/])",
     re.IGNORECASE,
 )
 
-_DIGIT = re.compile(r"\d")
-_NON_DIGIT = re.compile(r"\D")
+_DIGIT: Final = re.compile(r"\d")
+_NON_DIGIT: Final = re.compile(r"\D")
 
 # Cheap necessary conditions (re finds them much faster than the full patterns), run on
 # ``Doc.fold``: ten digits start with two groups of three; a NINO has three pairs of
 # digits; a date of birth needs one of its cue words; a phone number needs "0" and a
 # digit, or "+"; a full postcode ends in digit (letter/digit) space digit letter letter.
-_MAYBE_TEN = re.compile(r"\d{3}[ -]?\d{3}")
-_MAYBE_NINO = re.compile(r"\d\d\s?\d\d")
-_MAYBE_DOB = re.compile(r"d\.?\s?o|birth|born")
-_MAYBE_PHONE = re.compile(r"0\d|\+")
-_MAYBE_POSTCODE = re.compile(r"\d[0-9a-z]?\s?\d[a-z][a-z]")
-_DOB_FOLD = lowercase_twin(DOB)  # the same matches on the lower-case fold
-_ADDRESS = gate(ADDRESS)
-_HOUSE_ADDRESS = gate(HOUSE_ADDRESS)
+_MAYBE_TEN: Final = re.compile(r"\d{3}[ -]?\d{3}")
+_MAYBE_NINO: Final = re.compile(r"\d\d\s?\d\d")
+_MAYBE_DOB: Final = re.compile(r"d\.?\s?o|birth|born")
+_MAYBE_PHONE: Final = re.compile(r"0\d|\+")
+_MAYBE_POSTCODE: Final = re.compile(r"\d[0-9a-z]?\s?\d[a-z][a-z]")
+_DOB_FOLD: Final = lowercase_twin(DOB)  # the same matches on the lower-case fold
+_ADDRESS: Final = gate(ADDRESS)
+_HOUSE_ADDRESS: Final = gate(HOUSE_ADDRESS)
 
-KIND_ACTIONS = {
+KIND_ACTIONS: Final = {
     "nhs_number": "block",
     "chi_number": "block",
     "ni_number": "block",
@@ -83,7 +86,7 @@ KIND_ACTIONS = {
     "postcode": "review",
     "address": "review",
 }
-MESSAGES = {
+MESSAGES: Final = {
     "phone": "A phone number. Check it is the organisation's public number, not a person's.",
     "email": "An email address. Check it is the organisation's public address, not a person's.",
     "postcode": "A full postcode. It can show where somebody lives.",

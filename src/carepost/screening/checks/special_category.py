@@ -11,13 +11,14 @@ not reported.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..prefilter import gate, lowercase_twin
 from ..rules import Hit, load_lexicon
 from ..text import Doc
 
-SINGLED_OUT = re.compile(
+SINGLED_OUT: Final = re.compile(
     r"\b(?:our|a|one of our|the) (?:newest|new|eldest|oldest|youngest|latest|longest-serving|"
     r"longest serving)\s+(?:\w+\s+)?(?:resident|tenant|young person|service user|gentleman|lady|"
     r"man|woman|boy|girl|member|client|person)\b|"
@@ -25,10 +26,10 @@ SINGLED_OUT = re.compile(
     r"(?:who|whose|,)",
     re.IGNORECASE,
 )
-PRONOUN = re.compile(r"\b(?:he|she|his|her|him|hers|himself|herself)\b", re.IGNORECASE)
-_SINGLED_OUT = gate(SINGLED_OUT)
-_SINGLED_OUT_FOLD = lowercase_twin(SINGLED_OUT)  # the same matches on the lower-case fold
-_PRONOUN_FOLD = lowercase_twin(PRONOUN)
+PRONOUN: Final = re.compile(r"\b(?:he|she|his|her|him|hers|himself|herself)\b", re.IGNORECASE)
+_SINGLED_OUT: Final = gate(SINGLED_OUT)
+_SINGLED_OUT_FOLD: Final = lowercase_twin(SINGLED_OUT)  # the same matches on the lower-case fold
+_PRONOUN_FOLD: Final = lowercase_twin(PRONOUN)
 
 
 def identifiable_sentences(doc: Doc) -> set[int]:

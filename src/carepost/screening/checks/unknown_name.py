@@ -8,13 +8,14 @@ word, is a probable full name; a given name alone is reported as a warning.
 from __future__ import annotations
 
 from itertools import compress
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..lexicon import english_words, given_names
 from ..register import TITLES, Register
 from ..text import TITLE, UPPER, Doc
 
-EXTRA_TITLES = frozenset(
+EXTRA_TITLES: Final = frozenset(
     (
         "father",
         "sister",
@@ -37,11 +38,11 @@ EXTRA_TITLES = frozenset(
 )
 
 
-_MONTHS_AND_DAYS = (
+_MONTHS_AND_DAYS: Final = (
     "january february march april may june july august september october november december",
     "monday tuesday wednesday thursday friday saturday sunday christmas easter",
 )
-NOT_NAMES = frozenset(word for line in _MONTHS_AND_DAYS for word in line.split())
+NOT_NAMES: Final = frozenset(word for line in _MONTHS_AND_DAYS for word in line.split())
 
 
 def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ..findings import Finding, new_finding
 from ..prefilter import gate, lowercase_twin
 from ..text import Doc
 
-OPINION = re.compile(
+OPINION: Final = re.compile(
     r"\b(?:i (?:personally )?(?:think|believe|feel|reckon|guess|suppose)|in my (?:humble )?"
     r"(?:opinion|view)|personally,?|imo|imho|my (?:own )?(?:view|opinion|take) is|"
     r"if you ask me|i'm of the view|i am of the view|speaking for myself)\b",
     re.IGNORECASE,
 )
 
-_OPINION = gate(OPINION)
-_OPINION_FOLD = lowercase_twin(OPINION)  # the same matches on the lower-case fold
+_OPINION: Final = gate(OPINION)
+_OPINION_FOLD: Final = lowercase_twin(OPINION)  # the same matches on the lower-case fold
 
 
 def check_voice(doc: Doc) -> list[Finding]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..findings import Finding, new_finding
 from ..normalise import fold_text, leet_text, normalise
@@ -18,7 +18,7 @@ from ..text import Doc
 if TYPE_CHECKING:
     from ..policy import WatchedTerm
 
-EXTENDABLE = ("offensive", "confidential", "location", "special_category")
+EXTENDABLE: Final = ("offensive", "confidential", "location", "special_category")
 
 
 def compile_terms(terms: Iterable[WatchedTerm]) -> Any:

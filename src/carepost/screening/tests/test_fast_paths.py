@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carepost.screening import Finding
+from carepost.screening import text as text_module
 from carepost.screening.checks import location, personal_data, special_category, voice
 from carepost.screening.findings import new_finding
 from carepost.screening.normalise import (
@@ -199,3 +200,42 @@ def test_lowercase_twin_keeps_patterns_that_need_ignorecase():
     assert lowercase_twin(personal_data.POSTCODE) is personal_data.POSTCODE
     case_sensitive = re.compile("abc")
     assert lowercase_twin(case_sensitive) is case_sensitive
+
+
+def _columns(doc):
+    return (
+        [(t.start, t.end, t.key, t.shape, t.initial, t.tag, t.sentence) for t in doc.tokens],
+        doc.sentence_starts,
+        doc.casual,
+        sorted(doc.weak_starts),
+    )
+
+
+WORDS = ["#HappyBirthdayPeggy", "@rose", "#2024", "Ma\u00eftre", "\u00c9COLE", "sh1t", "M4RK"]
+WORDS += ["\u2014", ": ", "\n\n", "\U0001f600", "Siobh\u00e1n", "McAllister", "DOB"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES + WORDS), max_size=14).map(" ".join))
+def test_compiled_tokeniser_builds_the_same_doc(text):
+    """The word-at-a-time tokeniser (the compiled build's) and the list-at-a-time one
+    (the interpreter's) give the same tokens, sentences and capitalisation."""
+    doc = analyse(text)
+    leet = doc.leet
+    parts = _SPLIT_ASCII(leet) if _NON_ASCII_WORD.search(leet) is None else _SPLIT(leet)
+    other = text_module._analyse_compiled(text, doc.norm, doc.fold, leet, doc.omap, parts)
+    assert _columns(other) == _columns(doc)
+    if doc.key_list is not None:
+        assert other.key_list == doc.key_list
+        assert other.shape_list == doc.shape_list
+
+
+def test_ascii_shapes_agree_with_surface_shapes():
+    words = ["rose", "Rose", "ROSE", "R", "r", "0", "4ss", "Sh1t", "M4RK", "$hit", "iPhone"]
+    words += ["Caf\u00e9", "\u00c9cole", "\u00e9cole", "HOP\u00c9", "a1", "A1", "A1b", "X-RAY"]
+    for word in words:
+        shape = text_module._ascii_shape(word, 0, len(word))
+        if shape >= 0:
+            assert shape == text_module._surface_shape(word), word
+        else:
+            assert not word.isascii(), word
