@@ -258,6 +258,29 @@ def photo_analysis_wake(*, photo: Photo) -> bool:
     return False
 
 
+def photo_analysis_sweep(*, stale_after: timedelta = timedelta(minutes=10)) -> int:
+    """Periodic recovery: re-wake checks whose task was lost, restart ones whose worker died.
+
+    A check normally takes seconds; one still "running" after `stale_after` lost its
+    worker, so it goes back to pending (a conditional UPDATE: a live worker finishing at
+    that moment keeps its result). Returns how many photos were woken.
+    """
+    from carepost.posts.tasks import analyse_photo
+
+    now = timezone.now()
+    Photo.objects.filter(
+        analysis_state=AnalysisState.RUNNING, analysis_started_at__lt=now - stale_after
+    ).update(analysis_state=AnalysisState.PENDING, analysis_progress=0)
+    pending = list(
+        Photo.objects.filter(
+            analysis_state=AnalysisState.PENDING, created_at__lt=now - timedelta(seconds=60)
+        ).values_list("pk", flat=True)
+    )
+    for pk in pending:
+        analyse_photo.enqueue(pk)
+    return len(pending)
+
+
 # --- faces -----------------------------------------------------------------------------
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 from django.test import Client
+from django.utils import timezone
 from PIL import Image
 
 from carepost.audit.models import AuditEvent
@@ -652,3 +654,28 @@ def test_a_face_is_marked_by_keyboard_with_a_grid_cell(
     assert login(client, alice).post(url, {"cell": "9"}).status_code == 302
     face = rp.photo.faces.get()
     assert (face.x, face.y, face.w, face.h) == (200, 132, 100, 66)
+
+
+def test_the_sweep_restarts_lost_and_stalled_checks(
+    alice: Any, website: Any, checker: FakeChecker
+) -> None:
+    post = new_post(alice, website)
+    photo = Photo.objects.get(uses__revision__post=post)
+    assert photo_services.photo_analysis_sweep() == 0  # just uploaded: its own task is coming
+
+    # Its task was lost: a minute later the sweep wakes it.
+    Photo.objects.filter(pk=photo.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    assert photo_services.photo_analysis_sweep() == 1
+    photo.refresh_from_db()
+    assert photo.analysis_state == AnalysisState.DONE
+
+    # A worker died mid-check: after ten minutes the check starts again.
+    Photo.objects.filter(pk=photo.pk).update(
+        analysis_state=AnalysisState.RUNNING,
+        analysis_started_at=timezone.now() - timedelta(minutes=11),
+    )
+    calls = checker.calls
+    photo_services.photo_analysis_sweep()
+    photo.refresh_from_db()
+    assert photo.analysis_state == AnalysisState.DONE
+    assert checker.calls > calls

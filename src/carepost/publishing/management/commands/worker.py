@@ -78,12 +78,19 @@ def _policy_reminders() -> object:
     )
 
 
+def _photo_checks() -> object:
+    from carepost.posts.photo_services import photo_analysis_sweep
+
+    return photo_analysis_sweep()
+
+
 def periodic_jobs(sweep_interval: float) -> list[Periodic]:
     """Every job is idempotent, so a restart or a lost lease only repeats harmless checks."""
     return [
         Periodic("outbox", sweep_interval, _outbox),
         # Consent expires by the day: once a minute is plenty.
         Periodic("consent expiry", max(sweep_interval, 60), _consent_expiry),
+        Periodic("photo checks", max(sweep_interval, 60), _photo_checks),
         Periodic("consent review digest", 3600, _consent_digest),
         Periodic("boundaries reminders", 3600, _boundaries_reminders),
         Periodic("policy reminders", 3600, _policy_reminders),
