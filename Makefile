@@ -59,6 +59,9 @@ timed = start=$$(date +%s); $(2); status=$$?; \
 ## Install everything the tests need (Debian's chromium, postgresql, redis-server) and run
 ## the suite on SQLite, again on PostgreSQL, the scale-out tests on Redis, then lint.
 test: system-test-deps $(VENV)/.installed-test
+	@# The reference Bluesky PDS installs (npm, a native build) while the suite runs; its
+	@# tests wait for it on a lock (tools/pds/setup.sh). Quick when already installed.
+	@mkdir -p var && (tools/pds/setup.sh >var/pds-setup.log 2>&1 &)
 	@echo "== 1/3 the whole suite on SQLite"
 	@$(call timed,SQLite,$(PYTEST) -n 2 --dist loadfile -m "not scale_out")
 	@echo "== 2/3 the whole suite on PostgreSQL (browser tests ran in step 1)"
