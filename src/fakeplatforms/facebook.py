@@ -35,7 +35,6 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -136,13 +135,6 @@ def _usage(page_id: str, calls: int, regain_minutes: int = 0) -> dict[str, str]:
 
 class Platform(FakePlatform):
     name = "facebook"
-
-    def serve(self, port: int = 0, port_file: str | None = None) -> None:
-        # The base handler writes headers and body separately; without TCP_NODELAY each
-        # answer waits ~40 ms for the client's delayed ACK, which makes a benchmark of
-        # thousands of posts crawl. (This process serves only this fake.)
-        BaseHTTPRequestHandler.disable_nagle_algorithm = True
-        super().serve(port=port, port_file=port_file)
 
     def reset(self) -> None:
         super().reset()

@@ -14,11 +14,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
 from carepost.accounts.models import Membership, Organisation
 from carepost.accounts.roles import Role
+from carepost.accounts.selectors import require_membership
 from carepost.audit.services import audit_event_record
 from carepost.common.errors import PermissionDenied, ValidationFailed
 from carepost.common.tasks import enqueue_on_commit
@@ -249,3 +251,10 @@ def _needs_reauth_email_send(*, channel_id: int) -> None:
         )
     except Exception:  # the pause is recorded and shown on the home page either way
         logger.exception("Could not email the needs-reconnecting alert for channel %s", channel_id)
+
+
+def channel_manager(request: HttpRequest) -> Membership:
+    """The request's membership, if it may manage channels (setup views of every connector)."""
+    membership = require_membership(request)
+    require_channel_manager(membership)
+    return membership

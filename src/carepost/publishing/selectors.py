@@ -37,9 +37,10 @@ def channels_for(*, membership: Membership) -> QuerySet[Channel]:
     return Channel.objects.filter(organisation=membership.organisation).order_by("kind", "name")
 
 
-def channel_for(*, membership: Membership, channel_id: int) -> Channel:
+def channel_for(*, membership: Membership, channel_id: int, kind: str | None = None) -> Channel:
+    """One of the membership's organisation's channels (of `kind`, if given), else 404."""
     channel = Channel.objects.filter(pk=channel_id, organisation=membership.organisation).first()
-    if channel is None:
+    if channel is None or (kind is not None and channel.kind != kind):
         raise Http404("No such channel")
     return channel
 

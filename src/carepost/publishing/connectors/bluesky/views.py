@@ -10,13 +10,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from carepost.accounts.models import Membership
-from carepost.accounts.selectors import require_membership
 from carepost.common.errors import ValidationFailed
 from carepost.publishing import channel_services, selectors
+from carepost.publishing.channel_services import channel_manager
 from carepost.publishing.connectors.base import ConnectorError
 from carepost.publishing.connectors.bluesky.connector import (
     DEFAULT_SERVICE_URL,
@@ -31,7 +30,7 @@ from carepost.publishing.connectors.bluesky.forms import (
     BlueskyReconnectForm,
     clean_service_url,
 )
-from carepost.publishing.models import Channel, ChannelKind
+from carepost.publishing.models import ChannelKind
 
 REFUSED_MAIN_PW = (
     "That is the account's main password. Carepost only accepts an app password, which "
@@ -89,15 +88,9 @@ def _credentials(password: str, session: Session) -> dict[str, str]:
     }
 
 
-def _manager(request: HttpRequest) -> Membership:
-    membership = require_membership(request)
-    channel_services.require_channel_manager(membership)
-    return membership
-
-
 @login_required
 def connect(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     form = BlueskyConnectForm(request.POST or None, initial={"service_url": DEFAULT_SERVICE_URL})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -133,17 +126,12 @@ def connect(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _bluesky_channel(membership: Membership, channel_id: int) -> Channel:
-    channel = selectors.channel_for(membership=membership, channel_id=channel_id)
-    if channel.kind != ChannelKind.BLUESKY:
-        raise Http404("No such Bluesky channel")
-    return channel
-
-
 @login_required
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
-    membership = _manager(request)
-    channel = _bluesky_channel(membership, channel_id)
+    membership = channel_manager(request)
+    channel = selectors.channel_for(
+        membership=membership, channel_id=channel_id, kind=ChannelKind.BLUESKY
+    )
     form = BlueskyReconnectForm(request.POST or None)
     config = channel.config or {}
     if request.method == "POST" and form.is_valid():

@@ -21,17 +21,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carepost.accounts.models import Membership
-from carepost.accounts.selectors import require_membership
 from carepost.common.crypto import decrypt, encrypt
 from carepost.common.errors import ValidationFailed
 from carepost.publishing import channel_services, selectors
+from carepost.publishing.channel_services import channel_manager
 from carepost.publishing.connectors.base import ConnectorError
 from carepost.publishing.connectors.facebook import graph
 from carepost.publishing.connectors.facebook.forms import ChoosePageForm, ConnectForm
@@ -41,19 +41,6 @@ SESSION_KEY = "carepost_facebook_connect"
 SCOPES = ("pages_manage_posts", "pages_read_engagement", "pages_show_list")
 REQUIRED_TASK = "CREATE_CONTENT"
 FLOW_MAX_AGE = 15 * 60  # seconds from starting the login to choosing a Page
-
-
-def _manager(request: HttpRequest) -> Membership:
-    membership = require_membership(request)
-    channel_services.require_channel_manager(membership)
-    return membership
-
-
-def _facebook_channel(membership: Membership, channel_id: int) -> Channel:
-    channel = selectors.channel_for(membership=membership, channel_id=channel_id)
-    if channel.kind != ChannelKind.FACEBOOK:
-        raise Http404("No such Facebook channel")
-    return channel
 
 
 def _not_configured(request: HttpRequest) -> HttpResponse:
@@ -100,7 +87,7 @@ def _pending(request: HttpRequest, membership: Membership) -> dict[str, Any] | N
 @login_required
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     if not graph.app_configured():
         return _not_configured(request)
     taken = set(selectors.channels_for(membership=membership).values_list("name", flat=True))
@@ -113,8 +100,10 @@ def connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
-    membership = _manager(request)
-    channel = _facebook_channel(membership, channel_id)
+    membership = channel_manager(request)
+    channel = selectors.channel_for(
+        membership=membership, channel_id=channel_id, kind=ChannelKind.FACEBOOK
+    )
     if not graph.app_configured():
         return _not_configured(request)
     if request.method == "POST":
@@ -125,7 +114,7 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     pending = _pending(request, membership)
     state = request.GET.get("state", "")
     expected = (pending or {}).get("state") or ""
@@ -201,7 +190,7 @@ def _page_rows(pages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[
 @login_required
 @require_http_methods(["GET", "POST"])
 def choose(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     pending = _pending(request, membership)
     if not pending or not pending.get("pages"):
         messages.error(request, "That connection has expired or was already finished.")
@@ -209,7 +198,11 @@ def choose(request: HttpRequest) -> HttpResponse:
     pages: list[dict[str, Any]] = json.loads(decrypt(pending["pages"].encode()))
     usable, unusable = _page_rows(pages)
     channel = (
-        _facebook_channel(membership, int(pending["channel_id"]))
+        selectors.channel_for(
+            membership=membership,
+            channel_id=int(pending["channel_id"]),
+            kind=ChannelKind.FACEBOOK,
+        )
         if pending.get("channel_id")
         else None
     )

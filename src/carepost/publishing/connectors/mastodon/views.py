@@ -22,36 +22,23 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods
 
 from carepost.accounts.models import Membership
-from carepost.accounts.selectors import require_membership
 from carepost.common.crypto import decrypt, encrypt
 from carepost.common.errors import ValidationFailed
 from carepost.publishing import channel_services, selectors
+from carepost.publishing.channel_services import channel_manager
 from carepost.publishing.connectors.mastodon import oauth
 from carepost.publishing.connectors.mastodon.forms import ConnectForm, VisibilityForm
 from carepost.publishing.models import Channel, ChannelKind
 
 SESSION_KEY = "carepost_mastodon_connect"
 FLOW_MAX_AGE = 15 * 60  # seconds from leaving for the server to coming back
-
-
-def _manager(request: HttpRequest) -> Membership:
-    membership = require_membership(request)
-    channel_services.require_channel_manager(membership)
-    return membership
-
-
-def _mastodon_channel(membership: Membership, channel_id: int) -> Channel:
-    channel = selectors.channel_for(membership=membership, channel_id=channel_id)
-    if channel.kind != ChannelKind.MASTODON:
-        raise Http404("No such Mastodon channel")
-    return channel
 
 
 def _stop(
@@ -98,7 +85,7 @@ def _start(
 @login_required
 @require_http_methods(["GET", "POST"])
 def connect(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     taken = set(selectors.channels_for(membership=membership).values_list("name", flat=True))
     form = ConnectForm(request.POST or None, taken=taken)
     if request.method == "POST" and form.is_valid():
@@ -119,8 +106,10 @@ def connect(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
-    membership = _manager(request)
-    channel = _mastodon_channel(membership, channel_id)
+    membership = channel_manager(request)
+    channel = selectors.channel_for(
+        membership=membership, channel_id=channel_id, kind=ChannelKind.MASTODON
+    )
     form = VisibilityForm(
         request.POST or None, initial={"visibility": channel.config.get("visibility", "public")}
     )
@@ -151,7 +140,7 @@ def reconnect(request: HttpRequest, channel_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def callback(request: HttpRequest) -> HttpResponse:
-    membership = _manager(request)
+    membership = channel_manager(request)
     flow: dict[str, Any] | None = request.session.pop(SESSION_KEY, None)
     state = request.GET.get("state", "")
     channels_url = reverse("channels:list")
@@ -206,7 +195,13 @@ def callback(request: HttpRequest) -> HttpResponse:
             "start again.",
             again_url=again_url,
         )
-    channel = _mastodon_channel(membership, flow["channel_id"]) if flow["channel_id"] else None
+    channel = (
+        selectors.channel_for(
+            membership=membership, channel_id=flow["channel_id"], kind=ChannelKind.MASTODON
+        )
+        if flow["channel_id"]
+        else None
+    )
     client_secret = decrypt(flow["client_secret"].encode()).decode()
     try:
         grant = oauth.exchange(
