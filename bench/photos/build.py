@@ -117,7 +117,8 @@ def paste_person(
     patch, (fx, fy, fw, fh), kind = person_patch(rng, faces)
     scale = face_h / fh
     patch = patch.resize(
-        (max(1, round(patch.width * scale)), max(1, round(patch.height * scale))), Image.LANCZOS
+        (max(1, round(patch.width * scale)), max(1, round(patch.height * scale))),
+        Image.Resampling.LANCZOS,
     )
     fx, fy, fw, fh = fx * scale, fy * scale, fw * scale, fh * scale
     if rng.random() < 0.35:
@@ -127,7 +128,9 @@ def paste_person(
     if abs(angle) > 1:
         # rotate about the face centre; the face box grows to the rotated box's bounds
         cx, cy = fx + fw / 2, fy + fh / 2
-        patch = patch.rotate(angle, resample=Image.BICUBIC, center=(cx, cy), fillcolor=None)
+        patch = patch.rotate(
+            angle, resample=Image.Resampling.BICUBIC, center=(cx, cy), fillcolor=None
+        )
         a = math.radians(abs(angle))
         nw = fw * math.cos(a) + fh * math.sin(a)
         nh = fw * math.sin(a) + fh * math.cos(a)
@@ -245,7 +248,9 @@ def sign_scene(
         cd.text((pad, y), text, fill=colour, font=f)
         y += int(s * 1.35)
     angle = rng.uniform(-8, 8)
-    card_img = card_img.convert("RGBA").rotate(angle, resample=Image.BICUBIC, expand=True)
+    card_img = card_img.convert("RGBA").rotate(
+        angle, resample=Image.Resampling.BICUBIC, expand=True
+    )
     x = rng.randint(100, max(101, W - card_img.width - 100))
     y = rng.randint(100, max(101, H - card_img.height - 100))
     bg.paste(card_img, (x, y), card_img)

@@ -6,12 +6,14 @@ import bisect
 from dataclasses import replace
 from typing import Any
 
+from PIL import Image
+
 from ..engine import screen
 from ..findings import Finding
 from ..policy import Policy
 from ..register import Register
-from .faces import DETECT_LONG_SIDE, detect_faces
-from .loading import _decode, downscale, open_checked
+from .faces import DETECT_LONG_SIDE, detect_array
+from .loading import analysis_copy, decode_pixels, open_checked
 from .metadata import read_metadata
 from .ocr import OCR_LONG_SIDE, read_text
 from .plates import find_plates
@@ -123,7 +125,7 @@ def inspect(
     full_w, full_h = opened.oriented_size
     metadata = read_metadata(data)
     long_side = max(DETECT_LONG_SIDE if faces else 0, OCR_LONG_SIDE if ocr else 0) or 1024
-    decoded = _decode(opened, draft_to=long_side)  # also proves the pixels decode
+    pixels = decode_pixels(opened, draft_to=long_side)  # also proves the pixels decode
     report = PhotoReport(
         format=opened.format,
         width=full_w,
@@ -133,11 +135,11 @@ def inspect(
         metadata=metadata,
     )
     if faces:
-        small = downscale(decoded, DETECT_LONG_SIDE)
-        report.faces = detect_faces(small, full_size=(full_w, full_h))
+        small = analysis_copy(pixels, opened.orientation, DETECT_LONG_SIDE)
+        report.faces = detect_array(small, full_size=(full_w, full_h))
     if ocr:
-        small = downscale(decoded, OCR_LONG_SIDE)
-        report.text = read_text(small, full_size=(full_w, full_h))
+        small = analysis_copy(pixels, opened.orientation, OCR_LONG_SIDE, fine=True)
+        report.text = read_text(Image.fromarray(small), full_size=(full_w, full_h))
     report.findings = (
         metadata_findings(metadata)
         + face_findings(report.faces)

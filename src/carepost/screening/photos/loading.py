@@ -256,8 +256,8 @@ _TRANSPOSE = {
 }
 
 
-def _decode(opened: Opened, *, draft_to: int | None = None) -> Image.Image:
-    """Decode the first frame, apply the orientation, return a fresh RGB image.
+def _decode_frame(opened: Opened, *, draft_to: int | None = None) -> Image.Image:
+    """Decode the first frame as RGB, not yet oriented. Bad pixels raise PhotoRejected.
 
     ``draft_to``: a long-side size the caller needs at least; for JPEG the decoder then
     scales by 1/2, 1/4 or 1/8 while decoding (much faster for 12 MP photos)."""
@@ -272,10 +272,7 @@ def _decode(opened: Opened, *, draft_to: int | None = None) -> Image.Image:
                     image.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
             image.seek(0)
             image.load()
-            if opened.orientation != 1:
-                for op in _TRANSPOSE[opened.orientation]:
-                    image = image.transpose(op)
-            rgb = _to_rgb(image)
+            return _to_rgb(image)
     except PhotoRejected:
         raise
     except Image.DecompressionBombError:
@@ -286,10 +283,70 @@ def _decode(opened: Opened, *, draft_to: int | None = None) -> Image.Image:
         ) from None
     except Exception as error:
         raise _damaged(error) from None
+
+
+def _decode(opened: Opened, *, draft_to: int | None = None) -> Image.Image:
+    """Decode the first frame, apply the orientation, return a fresh RGB image."""
+    rgb = _decode_frame(opened, draft_to=draft_to)
+    for op in _TRANSPOSE.get(opened.orientation, ()):
+        rgb = rgb.transpose(op)
     # A fresh image: no info, no exif, no icc, no comment travels with it.
     fresh = Image.new("RGB", rgb.size)
     fresh.paste(rgb)
     return fresh
+
+
+def decode_pixels(opened: Opened, *, draft_to: int | None = None) -> np.ndarray:
+    """The first frame's pixels (H x W x 3 uint8 RGB), *not yet oriented*: the analyses
+    shrink them first and orient the small copy (``analysis_copy``), which is cheaper
+    than turning a 12 MP picture. Bad pixels raise PhotoRejected."""
+    return np.asarray(_decode_frame(opened, draft_to=draft_to))
+
+
+def orient(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    """Apply an EXIF orientation (1-8) to an H x W x C array, as ``_decode`` does."""
+    import cv2
+
+    if orientation == 2:
+        return cv2.flip(pixels, 1)
+    if orientation == 3:
+        return cv2.rotate(pixels, cv2.ROTATE_180)
+    if orientation == 4:
+        return cv2.flip(pixels, 0)
+    if orientation == 5:
+        return np.ascontiguousarray(pixels.transpose(1, 0, 2))
+    if orientation == 6:
+        return cv2.rotate(pixels, cv2.ROTATE_90_CLOCKWISE)
+    if orientation == 7:
+        return cv2.rotate(np.ascontiguousarray(pixels.transpose(1, 0, 2)), cv2.ROTATE_180)
+    if orientation == 8:
+        return cv2.rotate(pixels, cv2.ROTATE_90_COUNTERCLOCKWISE)
+    return pixels
+
+
+def shrink(pixels: np.ndarray, long_side: int, *, fine: bool = False) -> np.ndarray:
+    """Shrink an array so its long side is at most ``long_side``.
+
+    Bilinear when shrinking by less than half (the usual case after a JPEG draft
+    decode: 2,000 to 1,664 px in 3 ms instead of 16 ms for INTER_AREA, with the same
+    detections on the evaluation set); INTER_AREA when ``fine`` (text recognition) or
+    when shrinking more, where bilinear would alias."""
+    import cv2
+
+    h, w = pixels.shape[:2]
+    scale = long_side / max(w, h)
+    if scale >= 1:
+        return pixels
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    method = cv2.INTER_AREA if fine or scale < 0.5 else cv2.INTER_LINEAR
+    return cv2.resize(pixels, size, interpolation=method)
+
+
+def analysis_copy(
+    pixels: np.ndarray, orientation: int, long_side: int, *, fine: bool = False
+) -> np.ndarray:
+    """A small oriented copy of ``decode_pixels``'s output for a detector."""
+    return orient(shrink(pixels, long_side, fine=fine), orientation)
 
 
 def _damaged(error: Exception) -> PhotoRejected:
@@ -340,15 +397,6 @@ def downscale(image: Image.Image, long_side: int) -> Image.Image:
 
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     return Image.fromarray(cv2.resize(np.asarray(image), size, interpolation=cv2.INTER_AREA))
-
-
-def load_for_analysis(
-    data: bytes, *, limits: PhotoLimits, long_side: int
-) -> tuple[Opened, Image.Image]:
-    """Header checks, then a fast downscaled decode (JPEG draft mode + INTER_AREA)."""
-    opened = open_checked(data, limits)
-    small = downscale(_decode(opened, draft_to=long_side), long_side)
-    return opened, small
 
 
 # --- the published copy --------------------------------------------------------------

@@ -352,12 +352,14 @@ class FacebookConnector:
         """The time window around the send whose outcome is unknown.
 
         Only the latest attempt can be unknown (an earlier one ended in a definite answer
-        or was reconciled), so its claim bounds the search: from a minute before it, to
-        the request timeout plus five minutes after it. A busy Page's feed is then read a
-        page or two, not from the publication's creation onwards.
+        or was reconciled), so its claim bounds the search: from a minute before it (the
+        two clocks may disagree), to the request timeout plus the grace period after it
+        (a create Facebook finishes later is the residual risk ``find_published`` names).
+        A busy Page's feed is then read a page or two, not from the publication's
+        creation onwards.
         """
         claimed = publication.claimed_at or publication.created_at or timezone.now()
-        after = timedelta(seconds=settings.CAREPOST_CONNECTOR_TIMEOUT + 300)
+        after = timedelta(seconds=settings.CAREPOST_CONNECTOR_TIMEOUT) + FIND_GRACE
         return claimed - timedelta(seconds=60), claimed + after
 
     # -- delete and status ------------------------------------------------------------

@@ -52,8 +52,11 @@ USER_AGENT = "Carepost (+https://github.com/carepost)"
 VISIBILITIES = ("public", "unlisted")
 # How long Mastodon remembers an Idempotency-Key is one hour; stay clear of the edge.
 RESEND_WINDOW = timedelta(minutes=55)
-# Look for a lost post among statuses created from this long before the send began.
-FIND_MARGIN = timedelta(minutes=5)
+# Look for a lost post among statuses created from this long before the send began: a
+# margin for the two clocks disagreeing. Kept short, because a busy account is read
+# page by page from here; if the clocks differ by more, the post is not found and is
+# sent again with the same Idempotency-Key, which the server answers with the original.
+FIND_MARGIN = timedelta(minutes=1)
 # ...and up to this long after it (a server answers a request well within this).
 FIND_WINDOW = timedelta(minutes=15)
 FIND_PAGE_SIZE = 40
