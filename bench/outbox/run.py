@@ -338,7 +338,7 @@ def main() -> int:
     parser.add_argument("--faults", type=float, default=0.20, help="share of failed requests")
     parser.add_argument("--sweep-interval", type=int, default=2)
     parser.add_argument("--sending-timeout", type=int, default=20)
-    parser.add_argument("--timeout", type=float, default=900, help="seconds per run at most")
+    parser.add_argument("--timeout", type=float, default=2400, help="seconds per run at most")
     parser.add_argument(
         "--only", choices=["sqlite", "postgres", "scaling"], action="append", help="run only these"
     )
