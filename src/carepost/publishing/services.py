@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -582,12 +583,7 @@ def outbox_sweep() -> dict[str, int]:
             scheduled_at__lte=now,
         ).values_list("pk", flat=True)
     )
-    for chunk in range(0, len(due), 500):
-        Publication.objects.filter(
-            pk__in=due[chunk : chunk + 500], state=PublicationState.QUEUED
-        ).update(updated_at=now)
-    for pk in due:
-        tasks.publish_publication.enqueue(pk)
+    _wake(due, PublicationState.QUEUED, tasks.publish_publication, now)
     # The same for outcome checks: only rows whose check time has come since they were
     # last touched, whose check came during a hold or was lost, and the just-stuck ones.
     to_check = list(
@@ -603,12 +599,7 @@ def outbox_sweep() -> dict[str, int]:
             take_down_requested_at__isnull=True,
         ).values_list("pk", flat=True)
     )
-    for chunk in range(0, len(to_check), 500):
-        Publication.objects.filter(
-            pk__in=to_check[chunk : chunk + 500], state=PublicationState.UNKNOWN
-        ).update(updated_at=now)
-    for pk in to_check:
-        tasks.reconcile_publication.enqueue(pk)
+    _wake(to_check, PublicationState.UNKNOWN, tasks.reconcile_publication, now)
     pending_take_downs = list(
         Publication.objects.filter(
             _take_down_pending(now),
@@ -627,6 +618,17 @@ def outbox_sweep() -> dict[str, int]:
         "take_downs": len(pending_take_downs),
         "alerted": alerted,
     }
+
+
+def _wake(pks: list[int], state: str, task: Any, now: datetime) -> None:
+    """Mark the rows woken (``updated_at``, so the next sweep skips them while their task
+    waits), then give each its task."""
+    for chunk in range(0, len(pks), 500):
+        Publication.objects.filter(pk__in=pks[chunk : chunk + 500], state=state).update(
+            updated_at=now
+        )
+    for pk in pks:
+        task.enqueue(pk)
 
 
 def _take_down_pending(now: datetime) -> Q:
