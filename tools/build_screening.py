@@ -51,6 +51,9 @@ MODULES = (
     "checks/watched.py",
     "checks/voice.py",
 )
+# Hand-written C: the per-post character scans (scan.py has the regex specification and
+# the fallback; docs/decisions/0044-native-scans.md).
+NATIVE_SCAN = "_scan.c"
 
 
 def _suffix() -> str:
@@ -62,6 +65,7 @@ def compiled_files(src: Path) -> list[Path]:
     package = src / PACKAGE
     suffix = _suffix()
     found = [package / (m[: -len(".py")] + suffix) for m in MODULES]
+    found.append(package / ("_scan" + suffix))
     found += list(package.glob("_native__mypyc*.so"))
     found += list(src.glob("*__mypyc*.so"))  # a runtime built without a group name
     return [path for path in found if path.exists()]
@@ -76,6 +80,9 @@ def stale(src: Path) -> list[str]:
     """Modules whose source is newer than their extension (or that have none)."""
     package = src / PACKAGE
     out = []
+    scan = package / ("_scan" + _suffix())
+    if not scan.exists() or scan.stat().st_mtime < (package / NATIVE_SCAN).stat().st_mtime:
+        out.append(NATIVE_SCAN)
     for module in MODULES:
         source = package / module
         ext = package / (module[: -len(".py")] + _suffix())
@@ -93,10 +100,12 @@ def build(src: Path, build_dir: Path, jobs: int) -> None:
     paths = ["--config-file=", "--ignore-missing-imports"] + [str(PACKAGE / m) for m in MODULES]
     script = (
         "import sys\n"
-        "from setuptools import setup\n"
+        "from setuptools import Extension, setup\n"
         "from mypyc.build import mypycify\n"
         f"exts = mypycify({paths!r}, opt_level='3', debug_level='0',\n"
         f"    group_name={GROUP!r}, target_dir={str(build_dir / 'c')!r})\n"
+        "exts.append(Extension('carepost.screening._scan',\n"
+        f"    [{str(PACKAGE / NATIVE_SCAN)!r}], extra_compile_args=['-O2']))\n"
         "setup(name='carepost-screening-native', ext_modules=exts, script_args=[\n"
         f"    'build_ext', '--inplace', '--parallel', '{jobs}',\n"
         f"    '--build-temp', {str(build_dir / 'temp')!r}])\n"
@@ -121,6 +130,10 @@ def build(src: Path, build_dir: Path, jobs: int) -> None:
             "Compiling the screening engine failed (see above); the pure-Python modules "
             "are in place. Set CAREPOST_SCREENING_PURE=1 to skip compiling."
         )
+    # build_ext leaves an unchanged shim module with its old time stamp; mark everything
+    # as built now so that the staleness checks compare against this build
+    for path in compiled_files(src):
+        os.utime(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,6 +22,8 @@ import unicodedata
 from bisect import bisect_right
 from typing import Final
 
+from .scan import native
+
 # Cyrillic and Greek letters that look like Latin ones (the usual homoglyph evasions).
 _CONFUSABLE_PAIRS: Final = (
     "аa бb вB еe ѐe ёe гr дd зз іi їi јj кk лл мM нH оo пn рp сc тT уy фф хx ѕs һh ӏl ԁd ԛq ԝw"
@@ -128,6 +130,16 @@ _LEET_CHAR: Final = re.compile(r"[0-9@$!|]")
 # letter) that re scans for much faster.
 _MAYBE_SPACED: Final = re.compile(r"[ .\-][^\W\d_][ .\-][^\W\d_](?!\w)")
 
+# The same tests as single loops in C when built (scan.py); the regexes are the spec.
+_non_ascii_positions: Final = native(
+    "non_ascii_positions", lambda text: [m.start() for m in _NON_ASCII.finditer(text)]
+)
+_maybe_spaced: Final = native("maybe_spaced", lambda text: _MAYBE_SPACED.search(text) is not None)
+_has_leet: Final = native(
+    "has_leet",
+    lambda fold: _LEET_CHAR.search(fold) is not None and _HAS_LEET.search(fold) is not None,
+)
+
 
 class OffsetMap:
     """Maps a span of the normalised text back to a span of the original text."""
@@ -163,12 +175,12 @@ def normalise(text: str) -> tuple[str, OffsetMap]:
     omap = OffsetMap()
     events: list[tuple[int, int, str]] = []
     if not text.isascii():
-        for match in _NON_ASCII.finditer(text):
-            ch = match.group()
+        for index in _non_ascii_positions(text):
+            ch = text[index]
             mapped = _map_char(ch)
             if mapped != ch:
-                events.append((match.start(), match.end(), mapped))
-    if _MAYBE_SPACED.search(text) is not None and _SPACED.search(text) is not None:
+                events.append((index, index + 1, mapped))
+    if _maybe_spaced(text) and _SPACED.search(text) is not None:
         for match in _SPACED.finditer(text):
             sep = match.group("sep")
             base = match.start()
@@ -212,7 +224,7 @@ def fold_text(norm: str) -> str:
 
 def leet_text(fold: str) -> str:
     """Undo leetspeak inside mixed tokens ("sh1t" -> "shit"); same length as ``fold``."""
-    if _LEET_CHAR.search(fold) is None or _HAS_LEET.search(fold) is None:
+    if not _has_leet(fold):
         return fold
 
     def fix(match: re.Match[str]) -> str:

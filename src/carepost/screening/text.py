@@ -9,6 +9,7 @@ from operator import add
 from typing import TYPE_CHECKING, Any, Final
 
 from .normalise import OffsetMap, fold_text, leet_text, normalise
+from .scan import native
 
 if TYPE_CHECKING:
     from .findings import Finding
@@ -20,6 +21,17 @@ _SPLIT: Final = re.compile(r"([^\W_]+)").split
 # re is more than twice as fast with a plain class than with the Unicode word category.
 _SPLIT_ASCII: Final = re.compile(r"([a-z0-9]+)").split
 _NON_ASCII_WORD: Final = re.compile(r"[^\W\x00-\x7f]")
+
+
+def _split_words(leet: str) -> list[str]:
+    """``_SPLIT(leet)``: [gap, word, gap, word, ..., gap]."""
+    if leet.isascii() or _NON_ASCII_WORD.search(leet) is None:
+        return _SPLIT_ASCII(leet)
+    return _SPLIT(leet)
+
+
+# One loop in C when built (scan.py), else the regexes above.
+split_words: Final = native("split_words", _split_words)
 _CAMEL: Final = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
 _BOUNDARY: Final = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
@@ -204,10 +216,7 @@ def analyse(text: str) -> Doc:
     # [gap, word, gap, word, ..., gap] in one C call; the words of ``leet`` are the tokens.
     # Everything below is done a list at a time; only unseen words and gaps (cached,
     # the same for every post) cost a Python-level step.
-    if leet.isascii() or _NON_ASCII_WORD.search(leet) is None:
-        parts = _SPLIT_ASCII(leet)
-    else:
-        parts = _SPLIT(leet)
+    parts = split_words(leet)
     if COMPILED:
         return _analyse_compiled(text, norm, fold, leet, omap, parts)
     keys = parts[1::2]

@@ -12,6 +12,7 @@ from typing import Final
 
 from ..findings import Finding, new_finding
 from ..prefilter import gate, literals_present, lowercase_twin
+from ..scan import native
 from ..text import Doc
 
 EMAIL: Final = re.compile(
@@ -72,6 +73,15 @@ _MAYBE_NINO: Final = re.compile(r"\d\d\s?\d\d")
 _MAYBE_DOB: Final = re.compile(r"d\.?\s?o|birth|born")
 _MAYBE_PHONE: Final = re.compile(r"0\d|\+")
 _MAYBE_POSTCODE: Final = re.compile(r"\d[0-9a-z]?\s?\d[a-z][a-z]")
+# The same tests as single loops in C when built (scan.py); the regexes are the spec.
+_has_digit: Final = native("has_digit", lambda text: _DIGIT.search(text) is not None)
+_maybe_ten: Final = native("maybe_ten_digits", lambda fold: _MAYBE_TEN.search(fold) is not None)
+_maybe_nino: Final = native("maybe_nino", lambda fold: _MAYBE_NINO.search(fold) is not None)
+_maybe_dob: Final = native("maybe_dob", lambda fold: _MAYBE_DOB.search(fold) is not None)
+_maybe_phone: Final = native("maybe_phone", lambda fold: _MAYBE_PHONE.search(fold) is not None)
+_maybe_postcode: Final = native(
+    "maybe_postcode", lambda fold: _MAYBE_POSTCODE.search(fold) is not None
+)
 _DOB_FOLD: Final = lowercase_twin(DOB)  # the same matches on the lower-case fold
 _ADDRESS: Final = gate(ADDRESS)
 _HOUSE_ADDRESS: Final = gate(HOUSE_ADDRESS)
@@ -164,27 +174,27 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
         for m in EMAIL.finditer(norm):
             found.append(("email", m.start(), m.end()))
             taken.append(m.span())
-    has_digit = _DIGIT.search(norm) is not None
+    has_digit = _has_digit(norm)
     if has_digit:
-        ten = TEN_DIGITS.finditer(norm) if _MAYBE_TEN.search(fold) else ()
+        ten = TEN_DIGITS.finditer(norm) if _maybe_ten(fold) else ()
         for m in ten:
             digits = _NON_DIGIT.sub("", m.group())
             kind = classify_ten_digits(digits, norm[max(0, m.start() - 24) : m.start()])
             if kind and free(*m.span()):
                 found.append((kind, m.start(), m.end()))
                 taken.append(m.span())
-        ninos = NINO.finditer(norm) if _MAYBE_NINO.search(fold) else ()
+        ninos = NINO.finditer(norm) if _maybe_nino(fold) else ()
         for m in ninos:
             if free(*m.span()):
                 found.append(("ni_number", m.start(), m.end()))
                 taken.append(m.span())
-        dobs = _DOB_FOLD.finditer(fold) if _MAYBE_DOB.search(fold) else ()
+        dobs = _DOB_FOLD.finditer(fold) if _maybe_dob(fold) else ()
         for m in dobs:
             s, e = m.span("date")
             if free(s, e):
                 found.append(("date_of_birth", s, e))
                 taken.append((s, e))
-        phones = PHONE.finditer(norm) if _MAYBE_PHONE.search(fold) else ()
+        phones = PHONE.finditer(norm) if _maybe_phone(fold) else ()
         for m in phones:
             raw = m.group().rstrip(" -(")
             s, e = m.start(), m.start() + len(raw)
@@ -196,7 +206,7 @@ def find_personal_data(doc: Doc) -> list[tuple[str, int, int]]:
             if free(*m.span()):
                 found.append(("address", m.start(), m.end()))
                 taken.append(m.span())
-        postcodes = POSTCODE.finditer(norm) if _MAYBE_POSTCODE.search(fold) else ()
+        postcodes = POSTCODE.finditer(norm) if _maybe_postcode(fold) else ()
         for m in postcodes:
             if free(*m.span()) and any(c.isalpha() for c in m.group()[-2:]):
                 found.append(("postcode", m.start(), m.end()))

@@ -1,0 +1,402 @@
+/* Single-pass character scans for the screening engine's per-post pre-checks.
+ *
+ * Each function is an exact equivalent of one regular expression in scan.py (the
+ * pure-Python fallback, which is the specification): the same answer for every str,
+ * with the character classes ``re`` uses for str patterns (\w is Py_UNICODE_ISALNUM
+ * or "_", \d is Py_UNICODE_ISDECIMAL, \s is Py_UNICODE_ISSPACE). ``re`` tries such a
+ * pattern at every position of the post through its generic matcher; a plain loop over
+ * the characters does the same work many times faster. Built by
+ * tools/build_screening.py; tests/test_scan.py checks every function against its
+ * regex on generated text. See docs/decisions/0044-native-scans.md.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+typedef struct {
+    int kind;
+    const void *data;
+    Py_ssize_t n;
+} Text;
+
+static int
+text_of(PyObject *arg, Text *t)
+{
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "expected a str");
+        return -1;
+    }
+    if (PyUnicode_READY(arg) < 0)
+        return -1;
+    t->kind = PyUnicode_KIND(arg);
+    t->data = PyUnicode_DATA(arg);
+    t->n = PyUnicode_GET_LENGTH(arg);
+    return 0;
+}
+
+#define AT(t, i) PyUnicode_READ((t)->kind, (t)->data, (i))
+
+/* [^\W_]: a letter or digit in re's sense (Py_UNICODE_ISALNUM). */
+static inline int
+is_alnum(Py_UCS4 c)
+{
+    if (c < 128)
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    return Py_UNICODE_ISALNUM(c);
+}
+
+/* \w */
+static inline int
+is_word(Py_UCS4 c)
+{
+    return c == '_' || is_alnum(c);
+}
+
+/* \d */
+static inline int
+is_decimal(Py_UCS4 c)
+{
+    if (c < 128)
+        return c >= '0' && c <= '9';
+    return Py_UNICODE_ISDECIMAL(c);
+}
+
+/* \s */
+static inline int
+is_space(Py_UCS4 c)
+{
+    return Py_UNICODE_ISSPACE(c);
+}
+
+/* [^\W\d_]: a letter (a word character that is not a decimal digit). */
+static inline int
+is_letter(Py_UCS4 c)
+{
+    return is_alnum(c) && !is_decimal(c);
+}
+
+static inline int
+is_ascii_lower(Py_UCS4 c)
+{
+    return c >= 'a' && c <= 'z';
+}
+
+/* [0-9@$!|] */
+static inline int
+is_leet_symbol(Py_UCS4 c)
+{
+    return (c >= '0' && c <= '9') || c == '@' || c == '$' || c == '!' || c == '|';
+}
+
+static inline int
+is_separator(Py_UCS4 c)
+{
+    return c == ' ' || c == '.' || c == '-';
+}
+
+static Py_UCS4
+at_or_zero(const Text *t, Py_ssize_t i)
+{
+    return (i >= 0 && i < t->n) ? AT(t, i) : 0;
+}
+
+/* re.compile(r"([^\W_]+)").split(s): [gap, word, gap, word, ..., gap] */
+static PyObject *
+split_words(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    PyObject *parts = PyList_New(0);
+    if (parts == NULL)
+        return NULL;
+    Py_ssize_t gap_start = 0, i = 0;
+    while (i < t.n) {
+        if (!is_alnum(AT(&t, i))) {
+            i++;
+            continue;
+        }
+        Py_ssize_t word_start = i;
+        while (i < t.n && is_alnum(AT(&t, i)))
+            i++;
+        PyObject *gap = PyUnicode_Substring(arg, gap_start, word_start);
+        if (gap == NULL || PyList_Append(parts, gap) < 0) {
+            Py_XDECREF(gap);
+            Py_DECREF(parts);
+            return NULL;
+        }
+        Py_DECREF(gap);
+        PyObject *word = PyUnicode_Substring(arg, word_start, i);
+        if (word == NULL || PyList_Append(parts, word) < 0) {
+            Py_XDECREF(word);
+            Py_DECREF(parts);
+            return NULL;
+        }
+        Py_DECREF(word);
+        gap_start = i;
+    }
+    PyObject *tail = PyUnicode_Substring(arg, gap_start, t.n);
+    if (tail == NULL || PyList_Append(parts, tail) < 0) {
+        Py_XDECREF(tail);
+        Py_DECREF(parts);
+        return NULL;
+    }
+    Py_DECREF(tail);
+    return parts;
+}
+
+/* [^\x00-\x7f] positions: [i for i, c in enumerate(s) if ord(c) > 127] */
+static PyObject *
+non_ascii_positions(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    if (t.kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(arg))
+        return out;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        if (AT(&t, i) < 128)
+            continue;
+        PyObject *index = PyLong_FromSsize_t(i);
+        if (index == NULL || PyList_Append(out, index) < 0) {
+            Py_XDECREF(index);
+            Py_DECREF(out);
+            return NULL;
+        }
+        Py_DECREF(index);
+    }
+    return out;
+}
+
+/* [^\W\x00-\x7f]: a non-ASCII word character */
+static PyObject *
+has_non_ascii_word(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    if (t.kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(arg))
+        Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(&t, i);
+        if (c >= 128 && is_word(c))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* [ .\-][^\W\d_][ .\-][^\W\d_](?!\w) */
+static PyObject *
+maybe_spaced(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
+        if (!is_separator(AT(&t, i)) || !is_letter(AT(&t, i + 1)) ||
+            !is_separator(AT(&t, i + 2)) || !is_letter(AT(&t, i + 3)))
+            continue;
+        if (i + 4 == t.n || !is_word(AT(&t, i + 4)))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* [a-z][0-9@$!|]+[a-z] | (?<![\w@$!|])[0-9@$|][a-z]{2}
+ * (scan.py writes it with the character class first; the same matches) */
+static PyObject *
+has_leet(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(&t, i);
+        if (!is_leet_symbol(c))
+            continue;
+        Py_UCS4 before = at_or_zero(&t, i - 1);
+        if (i > 0 && is_ascii_lower(before)) {
+            Py_ssize_t j = i + 1;
+            while (j < t.n && is_leet_symbol(AT(&t, j)))
+                j++;
+            if (j < t.n && is_ascii_lower(AT(&t, j)))
+                Py_RETURN_TRUE;
+        }
+        if (c != '!' && !(i > 0 && (is_word(before) || is_leet_symbol(before))) &&
+            i + 2 < t.n && is_ascii_lower(AT(&t, i + 1)) && is_ascii_lower(AT(&t, i + 2)))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* \d */
+static PyObject *
+has_digit(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < t.n; i++)
+        if (is_decimal(AT(&t, i)))
+            Py_RETURN_TRUE;
+    Py_RETURN_FALSE;
+}
+
+static inline int
+decimals_at(const Text *t, Py_ssize_t i, int count)
+{
+    if (i < 0 || i + count > t->n)
+        return 0;
+    for (int k = 0; k < count; k++)
+        if (!is_decimal(AT(t, i + k)))
+            return 0;
+    return 1;
+}
+
+/* \d{3}[ -]?\d{3} */
+static PyObject *
+maybe_ten_digits(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i + 6 <= t.n; i++) {
+        if (!decimals_at(&t, i, 3))
+            continue;
+        Py_ssize_t j = i + 3;
+        Py_UCS4 c = AT(&t, j);
+        if (c == ' ' || c == '-')
+            j++;
+        if (decimals_at(&t, j, 3))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* \d\d\s?\d\d */
+static PyObject *
+maybe_nino(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
+        if (!decimals_at(&t, i, 2))
+            continue;
+        Py_ssize_t j = i + 2;
+        if (is_space(AT(&t, j)))
+            j++;
+        if (decimals_at(&t, j, 2))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* d\.?\s?o|birth|born */
+static PyObject *
+maybe_dob(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(&t, i);
+        if (c == 'd') {
+            Py_ssize_t j = i + 1;
+            if (at_or_zero(&t, j) == '.')
+                j++;
+            if (j < t.n && is_space(AT(&t, j)))
+                j++;
+            if (at_or_zero(&t, j) == 'o')
+                Py_RETURN_TRUE;
+        }
+        else if (c == 'b') {
+            Py_UCS4 c1 = at_or_zero(&t, i + 1), c2 = at_or_zero(&t, i + 2);
+            Py_UCS4 c3 = at_or_zero(&t, i + 3), c4 = at_or_zero(&t, i + 4);
+            if (c1 == 'i' && c2 == 'r' && c3 == 't' && c4 == 'h')
+                Py_RETURN_TRUE;
+            if (c1 == 'o' && c2 == 'r' && c3 == 'n')
+                Py_RETURN_TRUE;
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
+/* 0\d|\+ */
+static PyObject *
+maybe_phone(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(&t, i);
+        if (c == '+')
+            Py_RETURN_TRUE;
+        if (c == '0' && i + 1 < t.n && is_decimal(AT(&t, i + 1)))
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
+/* \d[0-9a-z]?\s?\d[a-z][a-z] : every way through the two optional characters */
+static PyObject *
+maybe_postcode(PyObject *self, PyObject *arg)
+{
+    Text t;
+    if (text_of(arg, &t) < 0)
+        return NULL;
+    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
+        if (!is_decimal(AT(&t, i)))
+            continue;
+        for (int middle = 1; middle >= 0; middle--) {
+            Py_ssize_t j = i + 1;
+            if (middle) {
+                Py_UCS4 m = at_or_zero(&t, j);
+                if (!((m >= '0' && m <= '9') || is_ascii_lower(m)))
+                    continue;
+                j++;
+            }
+            for (int space = 1; space >= 0; space--) {
+                Py_ssize_t k = j;
+                if (space) {
+                    if (!(k < t.n && is_space(AT(&t, k))))
+                        continue;
+                    k++;
+                }
+                if (k + 3 <= t.n && is_decimal(AT(&t, k)) && is_ascii_lower(AT(&t, k + 1)) &&
+                    is_ascii_lower(AT(&t, k + 2)))
+                    Py_RETURN_TRUE;
+            }
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
+static PyMethodDef methods[] = {
+    {"split_words", split_words, METH_O, "re.compile(r'([^\\W_]+)').split(s)"},
+    {"non_ascii_positions", non_ascii_positions, METH_O, "offsets of the non-ASCII characters"},
+    {"has_non_ascii_word", has_non_ascii_word, METH_O, "a non-ASCII word character"},
+    {"maybe_spaced", maybe_spaced, METH_O, "spaced-out letters may be present"},
+    {"has_leet", has_leet, METH_O, "leetspeak may be present"},
+    {"has_digit", has_digit, METH_O, "a decimal digit"},
+    {"maybe_ten_digits", maybe_ten_digits, METH_O, "two groups of three digits"},
+    {"maybe_nino", maybe_nino, METH_O, "two pairs of digits"},
+    {"maybe_dob", maybe_dob, METH_O, "a date-of-birth cue"},
+    {"maybe_phone", maybe_phone, METH_O, "0 and a digit, or +"},
+    {"maybe_postcode", maybe_postcode, METH_O, "the end of a full postcode"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_scan", "Single-pass scans for the screening engine (see scan.py).",
+    -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__scan(void)
+{
+    return PyModule_Create(&module);
+}
