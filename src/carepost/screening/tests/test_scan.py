@@ -101,4 +101,3 @@ def test_compiled_engine_uses_the_native_scans():
         assert text.split_words is scan.NATIVE.split_words
     else:
         assert text.split_words("a b") == ["", "a", " ", "b", ""]
-
