@@ -16,7 +16,7 @@ $(UV):
 # Rebuilt only when its sources change; CAREPOST_SCREENING_PURE=1 skips compiling.
 SCREENING_COMPILED := $(filter-out %/cli.py %/__init__.py %/findings.py %/policy.py %/lexicon.py,\
   $(wildcard src/carepost/screening/*.py)) $(wildcard src/carepost/screening/checks/*.py)
-$(VENV)/.compiled-screening: $(SCREENING_COMPILED) src/carepost/screening/_scan.c tools/build_screening.py | $(UV)
+$(VENV)/.compiled-screening: $(SCREENING_COMPILED) $(wildcard src/carepost/screening/*.c) tools/build_screening.py | $(UV)
 	$(UV) pip install --quiet --python $(PY) -c requirements/test.lock -c requirements/bench.lock mypy setuptools
 	$(PY) tools/build_screening.py
 	touch $@

@@ -51,9 +51,9 @@ MODULES = (
     "checks/watched.py",
     "checks/voice.py",
 )
-# Hand-written C: the per-post character scans (scan.py has the regex specification and
-# the fallback; docs/decisions/0044-native-scans.md).
-NATIVE_SCAN = "_scan.c"
+# Hand-written C (docs/decisions/0044-native-scans.md): the per-post character scans
+# (scan.py has their regex specification and the fallback) and the findings builder.
+NATIVE_C = ("_scan.c", "_slots.c")
 
 
 def _suffix() -> str:
@@ -65,7 +65,7 @@ def compiled_files(src: Path) -> list[Path]:
     package = src / PACKAGE
     suffix = _suffix()
     found = [package / (m[: -len(".py")] + suffix) for m in MODULES]
-    found.append(package / ("_scan" + suffix))
+    found += [package / (c[: -len(".c")] + suffix) for c in NATIVE_C]
     found += list(package.glob("_native__mypyc*.so"))
     found += list(src.glob("*__mypyc*.so"))  # a runtime built without a group name
     return [path for path in found if path.exists()]
@@ -80,9 +80,10 @@ def stale(src: Path) -> list[str]:
     """Modules whose source is newer than their extension (or that have none)."""
     package = src / PACKAGE
     out = []
-    scan = package / ("_scan" + _suffix())
-    if not scan.exists() or scan.stat().st_mtime < (package / NATIVE_SCAN).stat().st_mtime:
-        out.append(NATIVE_SCAN)
+    for c in NATIVE_C:
+        ext = package / (c[: -len(".c")] + _suffix())
+        if not ext.exists() or ext.stat().st_mtime < (package / c).stat().st_mtime:
+            out.append(c)
     for module in MODULES:
         source = package / module
         ext = package / (module[: -len(".py")] + _suffix())
@@ -104,8 +105,9 @@ def build(src: Path, build_dir: Path, jobs: int) -> None:
         "from mypyc.build import mypycify\n"
         f"exts = mypycify({paths!r}, opt_level='3', debug_level='0',\n"
         f"    group_name={GROUP!r}, target_dir={str(build_dir / 'c')!r})\n"
-        "exts.append(Extension('carepost.screening._scan',\n"
-        f"    [{str(PACKAGE / NATIVE_SCAN)!r}], extra_compile_args=['-O2']))\n"
+        f"for c in {NATIVE_C!r}:\n"
+        "    exts.append(Extension('carepost.screening.' + c[:-2],\n"
+        f"        [{str(PACKAGE)!r} + '/' + c], extra_compile_args=['-O2']))\n"
         "setup(name='carepost-screening-native', ext_modules=exts, script_args=[\n"
         f"    'build_ext', '--inplace', '--parallel', '{jobs}',\n"
         f"    '--build-temp', {str(build_dir / 'temp')!r}])\n"

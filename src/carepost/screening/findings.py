@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from functools import partial
 from typing import Any, Literal
 
 Action = Literal["block", "review", "warn"]
@@ -102,6 +105,25 @@ def new_finding(
     _set_kind(finding, kind)
     _set_source(finding, "text")
     return finding
+
+
+def _native_builder() -> Callable[..., Finding]:
+    """``new_finding`` for the engine, positional arguments only: the C builder
+    (``_slots.c``) when it is built, which writes the slots directly, else
+    ``new_finding`` itself."""
+    try:
+        native = importlib.import_module("carepost.screening._slots")
+    except ImportError:
+        return new_finding
+    names = tuple(f.name for f in fields(Finding))
+    defaults = tuple(f.default for f in fields(Finding) if f.default is not MISSING)
+    offsets = native.slot_offsets(Finding, names)
+    built: Callable[..., Finding] = partial(native.build, Finding, offsets, defaults)
+    return built
+
+
+# make_finding(check, code, action, start, end, text, message[, person_id[, kind]])
+make_finding: Callable[..., Finding] = _native_builder()
 
 
 def verdict_of(findings: list[Finding]) -> Verdict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
@@ -59,7 +59,7 @@ def check_confidential(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[category_name]
         start, end, text = doc.orig(s, e)
         findings.append(
-            new_finding(
+            make_finding(
                 "confidential",
                 f"confidential.{category.name}",
                 category.action,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..normalise import fold_text, normalise
 from ..prefilter import gate, literals_present, lowercase_twin
 from ..register import Register
@@ -90,7 +90,7 @@ _HOSPITAL: Final = gate(HOSPITAL)
 
 def _finding(doc: Doc, code: str, action: str, s: int, e: int, message: str) -> Finding:
     start, end, text = doc.orig(s, e)
-    return new_finding("location", code, action, start, end, text, message)
+    return make_finding("location", code, action, start, end, text, message)
 
 
 def _secret_keys(register: Register) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..rules import load_lexicon
 from ..text import Doc
 
@@ -33,7 +33,7 @@ def check_offensive(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            new_finding(
+            make_finding(
                 "offensive",
                 f"offensive.{category.name}",
                 category.action,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from itertools import compress, pairwise
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..lexicon import english_words, given_names, name_false_friends
 from ..normalise import fold_text, normalise
 from ..register import TITLES, Form, Mention, Register, name_variants
@@ -617,7 +617,9 @@ def check_person(doc: Doc, register: Register) -> list[Finding]:
             message = _message(person_id, people[person_id].full_name, kind, typo)
             if len(messages) < 100_000:
                 messages[(person_id, kind, typo)] = message
-        findings.append(new_finding("person", code, "review", start, end, text, message, person_id))
+        findings.append(
+            make_finding("person", code, "review", start, end, text, message, person_id)
+        )
     return findings
 
 

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..prefilter import gate, literals_present, lowercase_twin
 from ..scan import native
 from ..text import Doc
@@ -224,7 +224,7 @@ def check_personal_data(doc: Doc) -> list[Finding]:
     for kind, s, e in doc.personal:
         start, end, text = doc.orig(s, e)
         findings.append(
-            new_finding(
+            make_finding(
                 "personal_data",
                 f"personal_data.{kind}",
                 KIND_ACTIONS[kind],
@@ -232,7 +232,8 @@ def check_personal_data(doc: Doc) -> list[Finding]:
                 end,
                 text,
                 MESSAGES[kind],
-                kind=kind,
+                None,  # person_id
+                kind,
             )
         )
     return findings

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..prefilter import gate, lowercase_twin
 from ..rules import Hit, load_lexicon
 from ..text import Doc
@@ -78,7 +78,7 @@ def check_special_category(doc: Doc, register: object = None) -> list[Finding]:
         category = lexicon.categories[hit.category]
         start, end, text = doc.orig(hit.start, hit.end)
         findings.append(
-            new_finding(
+            make_finding(
                 "special_category",
                 f"special_category.{category.name}",
                 category.action,

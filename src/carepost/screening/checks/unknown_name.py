@@ -10,7 +10,7 @@ from __future__ import annotations
 from itertools import compress
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..lexicon import english_words, given_names
 from ..register import TITLES, Register
 from ..text import TITLE, UPPER, Doc
@@ -98,7 +98,7 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
         start, end, text = doc.orig(tok.start, tokens[j].end)
         if j > i:
             findings.append(
-                new_finding(
+                make_finding(
                     "unknown_name",
                     "unknown_name.full_name",
                     "review",
@@ -111,7 +111,7 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
             )
         else:
             findings.append(
-                new_finding(
+                make_finding(
                     "unknown_name",
                     "unknown_name.first_name",
                     "warn",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..prefilter import gate, lowercase_twin
 from ..text import Doc
 
@@ -27,7 +27,7 @@ def check_voice(doc: Doc) -> list[Finding]:
     for m in _OPINION_FOLD.finditer(doc.fold):
         start, end, text = doc.orig(*m.span())
         findings.append(
-            new_finding(
+            make_finding(
                 "voice",
                 "voice.personal_opinion",
                 "warn",

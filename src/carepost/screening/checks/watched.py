@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from ..findings import Finding, new_finding
+from ..findings import Finding, make_finding
 from ..normalise import fold_text, leet_text, normalise
 from ..text import Doc
 
@@ -66,7 +66,7 @@ def check_watched(doc: Doc, matcher: Any) -> list[Finding]:
             category = term.category
             check = category if category in EXTENDABLE else "watched_term"
             findings.append(
-                new_finding(
+                make_finding(
                     check,
                     f"{check}.watched" if check != "watched_term" else f"watched_term.{category}",
                     term.action,

@@ -6,13 +6,14 @@ from __future__ import annotations
 import random
 import re
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from carepost.screening import Finding
 from carepost.screening import text as text_module
 from carepost.screening.checks import location, personal_data, special_category, voice
-from carepost.screening.findings import new_finding
+from carepost.screening.findings import make_finding, new_finding
 from carepost.screening.normalise import (
     _HAS_LEET,
     _LEET_CANDIDATE,
@@ -159,6 +160,41 @@ def test_new_finding_is_the_same_value():
     assert hash(new_finding(*args)) == hash(Finding(*args))
     assert new_finding(*args, kind="x").kind == "x"
     assert new_finding(*args).source == "text"
+
+
+def test_make_finding_is_the_same_value():
+    """The C builder (_slots.c) makes the very object the dataclass makes."""
+    import dataclasses
+    import gc
+
+    args = ("personal_data", "personal_data.phone", "review", 1, 5, "0141", "message")
+    for extra in ((), ("P01",), ("P01", "phone")):
+        made = make_finding(*args, *extra)
+        assert made == Finding(*args, *extra)
+        assert hash(made) == hash(Finding(*args, *extra))
+        assert made.source == "text"
+        assert dataclasses.replace(made, action="block").action == "block"
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.action = "block"  # type: ignore[misc]
+    assert make_finding(*args, None, "phone").kind == "phone"
+    gc.collect()  # the builder's objects are sound for the collector
+    with pytest.raises(TypeError):
+        make_finding(*args[:5])
+    with pytest.raises(TypeError):
+        make_finding(*args, "P01", "phone", "text", "one too many")
+
+
+def test_slots_builder_refuses_what_it_cannot_build():
+    slots = pytest.importorskip("carepost.screening._slots")
+    with pytest.raises(TypeError):
+        slots.slot_offsets(Finding, ("to_dict",))
+    with pytest.raises(AttributeError):
+        slots.slot_offsets(Finding, ("no_such_field",))
+    offsets = slots.slot_offsets(Finding, ("check",))
+    with pytest.raises(TypeError):
+        slots.build(int, offsets, ())
+    with pytest.raises(ValueError):
+        slots.build(Finding, (10_000,), (), "x")
 
 
 TWINS = [
