@@ -162,8 +162,9 @@ class Lexicon:
                         if token.key in self.allow or token.key in self.single:
                             continue
                         hits.append(Hit(category, token.start, token.end, via))
-        triggered = doc.keys & self.trigger_keys
-        if triggered:
+        keys = doc.keys
+        if not self.trigger_keys.isdisjoint(keys):
+            triggered = keys & self.trigger_keys
             seen_patterns: set[int] = set()
             for key in triggered:
                 for category, pattern, negative in self.triggers[key]:

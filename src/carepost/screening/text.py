@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from itertools import accumulate, compress, repeat
-from operator import add
 from typing import TYPE_CHECKING, Any, Final
 
 from .normalise import OffsetMap, fold_text, leet_text, normalise
@@ -140,7 +139,11 @@ class Doc:
         if self._line is None:
             keys = self.token_keys()
             # token k starts after the leading space, the k tokens before it and their spaces
-            starts = list(map(add, accumulate(map(len, keys), initial=0), range(1, len(keys) + 1)))
+            starts: list[int] = []
+            position = 1
+            for key in keys:
+                starts.append(position)
+                position += len(key) + 1
             self._line = (" " + " ".join(keys) + " ", starts)
         return self._line
 

@@ -12,7 +12,7 @@ Sinatra") veto it.
 
 from __future__ import annotations
 
-from itertools import compress, pairwise
+from itertools import pairwise
 from typing import Final
 
 from ..findings import Finding, make_finding
@@ -331,15 +331,18 @@ def find_mentions(doc: Doc, register: Register) -> list[Mention]:
     typos = [False] * n
     if register.typo_index:
         known = register._typo_keys  # typo_key's cache, read here without the call
-        capitalised = map((TITLE, UPPER).__contains__, doc.token_shapes())
-        for index in compress(range(n), capitalised):
+        shapes = doc.token_shapes()
+        for index in range(n):
+            if shapes[index] != TITLE and shapes[index] != UPPER:
+                continue
             key = keys[index]
             replacement = known[key] if key in known else register.typo_key(key)
             if replacement is not None:
                 keys[index] = replacement
                 typos[index] = True
     # Only words that start a form (or a possessive of a one-word name) can start a match.
-    starts = list(compress(range(n), map(register.start_keys.__contains__, keys)))
+    start_keys = register.start_keys
+    starts = [index for index in range(n) if keys[index] in start_keys]
     candidates: list[_Candidate] = []
     if not starts:
         return _lowercase_tags(doc, register, [])

@@ -7,7 +7,6 @@ word, is a probable full name; a given name alone is reported as a warning.
 
 from __future__ import annotations
 
-from itertools import compress
 from typing import Final
 
 from ..findings import Finding, make_finding
@@ -57,9 +56,9 @@ def check_unknown_names(doc: Doc, register: Register) -> list[Finding]:
     findings: list[Finding] = []
     n = len(tokens)
     next_free = 0
-    # only capitalised words can start a name
-    for i in compress(range(n), map(TITLE.__eq__, doc.token_shapes())):
-        if i < next_free:
+    shapes = doc.token_shapes()
+    for i in range(n):
+        if shapes[i] != TITLE or i < next_free:  # only capitalised words can start a name
             continue
         tok = tokens[i]
         if i in covered or tok.tag:
