@@ -35,6 +35,7 @@ GROUP = "carepost.screening._native"
 # lexicon.py (loaders), cli.py, the photos package and the tests.
 MODULES = (
     "normalise.py",
+    "automaton.py",
     "text.py",
     "prefilter.py",
     "register.py",

@@ -11,6 +11,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
 
 typedef struct {
     int kind;
@@ -375,6 +376,107 @@ maybe_postcode(PyObject *self, PyObject *arg)
     Py_RETURN_FALSE;
 }
 
+/* Aho-Corasick as a dense table (automaton.py builds it): dfa_scan(tables, text) walks
+ * the text once and returns [end, state, end, state, ...] for every position where the
+ * state has words ending there (``final``). tables = (delta, nclasses, ascii_classes,
+ * wide_codes, wide_classes, final): delta is int32 [state * nclasses + class];
+ * ascii_classes is 128 bytes; wide_codes/wide_classes are sorted int32 arrays for the
+ * other characters of the words (any other character is class 0); final is one byte per
+ * state. */
+static int
+buffer_of(PyObject *obj, const char **data, Py_ssize_t *size)
+{
+    if (!PyBytes_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "dfa tables must be bytes");
+        return -1;
+    }
+    *data = PyBytes_AS_STRING(obj);
+    *size = PyBytes_GET_SIZE(obj);
+    return 0;
+}
+
+static PyObject *
+dfa_scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != 6) {
+        PyErr_SetString(PyExc_TypeError, "dfa_scan(tables, text)");
+        return NULL;
+    }
+    PyObject *tables = args[0];
+    const char *delta_raw, *ascii, *codes_raw, *classes_raw, *final;
+    Py_ssize_t delta_size, ascii_size, codes_size, classes_size, final_size;
+    if (buffer_of(PyTuple_GET_ITEM(tables, 0), &delta_raw, &delta_size) < 0 ||
+        buffer_of(PyTuple_GET_ITEM(tables, 2), &ascii, &ascii_size) < 0 ||
+        buffer_of(PyTuple_GET_ITEM(tables, 3), &codes_raw, &codes_size) < 0 ||
+        buffer_of(PyTuple_GET_ITEM(tables, 4), &classes_raw, &classes_size) < 0 ||
+        buffer_of(PyTuple_GET_ITEM(tables, 5), &final, &final_size) < 0)
+        return NULL;
+    Py_ssize_t nclasses = PyLong_AsSsize_t(PyTuple_GET_ITEM(tables, 1));
+    if (nclasses == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t nstates = final_size;
+    Py_ssize_t nwide = codes_size / 4;
+    if (nclasses < 1 || ascii_size != 128 || codes_size != classes_size || codes_size % 4 ||
+        delta_size != nstates * nclasses * 4 || nstates < 1) {
+        PyErr_SetString(PyExc_ValueError, "inconsistent dfa tables");
+        return NULL;
+    }
+    const int32_t *delta = (const int32_t *)delta_raw;
+    const int32_t *codes = (const int32_t *)codes_raw;
+    const int32_t *wide_classes = (const int32_t *)classes_raw;
+    Text t;
+    if (text_of(args[1], &t) < 0)
+        return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    int32_t state = 0;
+    for (Py_ssize_t i = 0; i < t.n; i++) {
+        Py_UCS4 c = AT(&t, i);
+        Py_ssize_t cls = 0;
+        if (c < 128) {
+            cls = (unsigned char)ascii[c];
+        }
+        else if (nwide) {
+            Py_ssize_t lo = 0, hi = nwide;
+            while (lo < hi) {
+                Py_ssize_t mid = (lo + hi) / 2;
+                if ((Py_UCS4)codes[mid] < c)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            if (lo < nwide && (Py_UCS4)codes[lo] == c)
+                cls = wide_classes[lo];
+        }
+        if (cls >= nclasses || cls < 0) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "character class out of range");
+            return NULL;
+        }
+        state = delta[(Py_ssize_t)state * nclasses + cls];
+        if (state < 0 || state >= nstates) {
+            Py_DECREF(out);
+            PyErr_SetString(PyExc_ValueError, "state out of range");
+            return NULL;
+        }
+        if (final[state]) {
+            PyObject *end = PyLong_FromSsize_t(i);
+            PyObject *st = PyLong_FromLong(state);
+            if (end == NULL || st == NULL || PyList_Append(out, end) < 0 ||
+                PyList_Append(out, st) < 0) {
+                Py_XDECREF(end);
+                Py_XDECREF(st);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(end);
+            Py_DECREF(st);
+        }
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"split_words", split_words, METH_O, "re.compile(r'([^\\W_]+)').split(s)"},
     {"non_ascii_positions", non_ascii_positions, METH_O, "offsets of the non-ASCII characters"},
@@ -387,6 +489,8 @@ static PyMethodDef methods[] = {
     {"maybe_dob", maybe_dob, METH_O, "a date-of-birth cue"},
     {"maybe_phone", maybe_phone, METH_O, "0 and a digit, or +"},
     {"maybe_postcode", maybe_postcode, METH_O, "the end of a full postcode"},
+    {"dfa_scan", (PyCFunction)(void (*)(void))dfa_scan, METH_FASTCALL,
+     "dfa_scan(tables, text) -> [end, state, ...] where words end (see automaton.py)"},
     {NULL, NULL, 0, NULL},
 };
 

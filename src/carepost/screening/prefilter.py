@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-import ahocorasick
+from .automaton import Automaton
 
 if TYPE_CHECKING:
     from .text import Doc
@@ -140,7 +140,7 @@ class _LiteralIndex:
         for (is_exact, literal), index in self.ids.items():
             key = literal.lower() if is_exact else literal
             entries.setdefault(key, []).append((index, literal if is_exact else None))
-        automaton = ahocorasick.Automaton()
+        automaton = Automaton()
         for key, values in entries.items():
             automaton.add_word(key, tuple(values))
         if len(automaton):

@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import ahocorasick
 
+from .automaton import Automaton
 from .normalise import fold_text, leet_text, normalise
 from .prefilter import literal_ids, literals_present, lowercase_twin, required_literals
 from .text import Doc
@@ -256,7 +257,7 @@ class _LexiconSet:
             lexicon.number = number
             for key, values in lexicon.entries.items():
                 combined.setdefault(key, []).append((number, values))
-        self.automaton: Any = ahocorasick.Automaton()
+        self.automaton = Automaton()  # a dense table walked in C (automaton.py)
         for key, pairs in combined.items():
             self.automaton.add_word(key, tuple(pairs))
         self.automaton.make_automaton()
