@@ -28,8 +28,13 @@ from .prefilter import literal_ids, literals_present, lowercase_twin, required_l
 from .text import Doc
 
 _WORD: Final = re.compile(r"[^\W_]+")
+# A masked word: letters with * or # inside ("f*ck", "sh##"), or a run of them first
+# ("**ck"). Written with the first character before the look-behind, which is the same
+# as r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])"
+# but does not rescan the rest of a word from every letter of it.
 _MASKED: Final = re.compile(
-    r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])"
+    r"[a-z](?<![\w*#][a-z])[a-z]*(?:[*#]+[a-z]*)+(?![\w*#])"
+    r"|[*#](?<![\w*#][*#])[*#]*[a-z]{2,}[a-z*#]*(?![\w*#])"
 )
 _REPEAT: Final = re.compile(r"([a-z])\1\1+")
 

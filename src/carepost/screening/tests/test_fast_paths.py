@@ -23,7 +23,7 @@ from carepost.screening.normalise import (
     normalise,
 )
 from carepost.screening.prefilter import Gated, lowercase_twin, required_literals
-from carepost.screening.rules import load_lexicon
+from carepost.screening.rules import _MASKED, load_lexicon
 from carepost.screening.text import _NON_ASCII_WORD, _SPLIT, _SPLIT_ASCII, analyse
 
 GATES: list[Gated] = [
@@ -122,6 +122,18 @@ def test_prefilters_see_the_dates_and_numbers_they_guard():
     ]
     for text, maybe in cases:
         assert maybe.search(text.lower()), text
+
+
+OLD_MASKED = re.compile(
+    r"(?<![\w*#])[a-z]+(?:[*#]+[a-z]*)+(?![\w*#])|(?<![\w*#])[*#]+[a-z]{2,}[a-z*#]*(?![\w*#])"
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab*# _1\u00e9\n", max_size=24))
+def test_rewritten_masked_regex_matches_the_original(text):
+    new = [m.span() for m in _MASKED.finditer(text)]
+    assert new == [m.span() for m in OLD_MASKED.finditer(text)]
 
 
 OLD_HAS_LEET = re.compile(r"[a-z][0-9@$!|]+[a-z]|(?<![\w@$!|])[0-9@$|][a-z]{2}")
