@@ -187,7 +187,7 @@ def test_make_finding_is_the_same_value():
         assert made.source == "text"
         assert dataclasses.replace(made, action="block").action == "block"
         with pytest.raises(dataclasses.FrozenInstanceError):
-            made.action = "block"  # type: ignore[misc]
+            made.action = "block"
     assert make_finding(*args, None, "phone").kind == "phone"
     gc.collect()  # the builder's objects are sound for the collector
     with pytest.raises(TypeError):
