@@ -31,6 +31,7 @@ def _split_words(leet: str) -> list[str]:
 
 # One loop in C when built (scan.py), else the regexes above.
 split_words: Final = native("split_words", _split_words)
+
 _CAMEL: Final = re.compile(r"Ma?c[A-Z][a-z]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+|[^\W\d_]+")
 _BOUNDARY: Final = re.compile(r"[.!?:;\n\"()\[\]\u2014\u2013|\u2022\u2026]|\s'|[^\x00-\u2000]")
 
