@@ -17,6 +17,7 @@ typedef struct {
     int kind;
     const void *data;
     Py_ssize_t n;
+    int ascii; /* every character < 128 */
 } Text;
 
 static int
@@ -31,6 +32,7 @@ text_of(PyObject *arg, Text *t)
     t->kind = PyUnicode_KIND(arg);
     t->data = PyUnicode_DATA(arg);
     t->n = PyUnicode_GET_LENGTH(arg);
+    t->ascii = PyUnicode_IS_ASCII(arg);
     return 0;
 }
 
@@ -94,6 +96,17 @@ is_separator(Py_UCS4 c)
     return c == ' ' || c == '.' || c == '-';
 }
 
+/* Append a new reference to a list (a NULL item is an error already set). */
+static int
+append_new(PyObject *list, PyObject *item)
+{
+    if (item == NULL)
+        return -1;
+    int result = PyList_Append(list, item);
+    Py_DECREF(item);
+    return result;
+}
+
 static Py_UCS4
 at_or_zero(const Text *t, Py_ssize_t i)
 {
@@ -119,29 +132,17 @@ split_words(PyObject *self, PyObject *arg)
         Py_ssize_t word_start = i;
         while (i < t.n && is_alnum(AT(&t, i)))
             i++;
-        PyObject *gap = PyUnicode_Substring(arg, gap_start, word_start);
-        if (gap == NULL || PyList_Append(parts, gap) < 0) {
-            Py_XDECREF(gap);
+        if (append_new(parts, PyUnicode_Substring(arg, gap_start, word_start)) < 0 ||
+            append_new(parts, PyUnicode_Substring(arg, word_start, i)) < 0) {
             Py_DECREF(parts);
             return NULL;
         }
-        Py_DECREF(gap);
-        PyObject *word = PyUnicode_Substring(arg, word_start, i);
-        if (word == NULL || PyList_Append(parts, word) < 0) {
-            Py_XDECREF(word);
-            Py_DECREF(parts);
-            return NULL;
-        }
-        Py_DECREF(word);
         gap_start = i;
     }
-    PyObject *tail = PyUnicode_Substring(arg, gap_start, t.n);
-    if (tail == NULL || PyList_Append(parts, tail) < 0) {
-        Py_XDECREF(tail);
+    if (append_new(parts, PyUnicode_Substring(arg, gap_start, t.n)) < 0) {
         Py_DECREF(parts);
         return NULL;
     }
-    Py_DECREF(tail);
     return parts;
 }
 
@@ -155,94 +156,79 @@ non_ascii_positions(PyObject *self, PyObject *arg)
     PyObject *out = PyList_New(0);
     if (out == NULL)
         return NULL;
-    if (t.kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(arg))
+    if (t.ascii)
         return out;
     for (Py_ssize_t i = 0; i < t.n; i++) {
         if (AT(&t, i) < 128)
             continue;
-        PyObject *index = PyLong_FromSsize_t(i);
-        if (index == NULL || PyList_Append(out, index) < 0) {
-            Py_XDECREF(index);
+        if (append_new(out, PyLong_FromSsize_t(i)) < 0) {
             Py_DECREF(out);
             return NULL;
         }
-        Py_DECREF(index);
     }
     return out;
 }
 
 /* [^\W\x00-\x7f]: a non-ASCII word character */
-static PyObject *
-has_non_ascii_word(PyObject *self, PyObject *arg)
+static int
+has_non_ascii_word(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    if (t.kind == PyUnicode_1BYTE_KIND && PyUnicode_IS_ASCII(arg))
-        Py_RETURN_FALSE;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(&t, i);
+    if (t->ascii)
+        return 0;
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_UCS4 c = AT(t, i);
         if (c >= 128 && is_word(c))
-            Py_RETURN_TRUE;
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* [ .\-][^\W\d_][ .\-][^\W\d_](?!\w) */
-static PyObject *
-maybe_spaced(PyObject *self, PyObject *arg)
+static int
+maybe_spaced(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
-        if (!is_separator(AT(&t, i)) || !is_letter(AT(&t, i + 1)) ||
-            !is_separator(AT(&t, i + 2)) || !is_letter(AT(&t, i + 3)))
+    for (Py_ssize_t i = 0; i + 4 <= t->n; i++) {
+        if (!is_separator(AT(t, i)) || !is_letter(AT(t, i + 1)) ||
+            !is_separator(AT(t, i + 2)) || !is_letter(AT(t, i + 3)))
             continue;
-        if (i + 4 == t.n || !is_word(AT(&t, i + 4)))
-            Py_RETURN_TRUE;
+        if (i + 4 == t->n || !is_word(AT(t, i + 4)))
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* [a-z][0-9@$!|]+[a-z] | (?<![\w@$!|])[0-9@$|][a-z]{2}
  * (scan.py writes it with the character class first; the same matches) */
-static PyObject *
-has_leet(PyObject *self, PyObject *arg)
+static int
+has_leet(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(&t, i);
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_UCS4 c = AT(t, i);
         if (!is_leet_symbol(c))
             continue;
-        Py_UCS4 before = at_or_zero(&t, i - 1);
+        Py_UCS4 before = at_or_zero(t, i - 1);
         if (i > 0 && is_ascii_lower(before)) {
             Py_ssize_t j = i + 1;
-            while (j < t.n && is_leet_symbol(AT(&t, j)))
+            while (j < t->n && is_leet_symbol(AT(t, j)))
                 j++;
-            if (j < t.n && is_ascii_lower(AT(&t, j)))
-                Py_RETURN_TRUE;
+            if (j < t->n && is_ascii_lower(AT(t, j)))
+                return 1;
         }
         if (c != '!' && !(i > 0 && (is_word(before) || is_leet_symbol(before))) &&
-            i + 2 < t.n && is_ascii_lower(AT(&t, i + 1)) && is_ascii_lower(AT(&t, i + 2)))
-            Py_RETURN_TRUE;
+            i + 2 < t->n && is_ascii_lower(AT(t, i + 1)) && is_ascii_lower(AT(t, i + 2)))
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* \d */
-static PyObject *
-has_digit(PyObject *self, PyObject *arg)
+static int
+has_digit(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i < t.n; i++)
-        if (is_decimal(AT(&t, i)))
-            Py_RETURN_TRUE;
-    Py_RETURN_FALSE;
+    for (Py_ssize_t i = 0; i < t->n; i++)
+        if (is_decimal(AT(t, i)))
+            return 1;
+    return 0;
 }
 
 static inline int
@@ -257,105 +243,90 @@ decimals_at(const Text *t, Py_ssize_t i, int count)
 }
 
 /* \d{3}[ -]?\d{3} */
-static PyObject *
-maybe_ten_digits(PyObject *self, PyObject *arg)
+static int
+maybe_ten_digits(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i + 6 <= t.n; i++) {
-        if (!decimals_at(&t, i, 3))
+    for (Py_ssize_t i = 0; i + 6 <= t->n; i++) {
+        if (!decimals_at(t, i, 3))
             continue;
         Py_ssize_t j = i + 3;
-        Py_UCS4 c = AT(&t, j);
+        Py_UCS4 c = AT(t, j);
         if (c == ' ' || c == '-')
             j++;
-        if (decimals_at(&t, j, 3))
-            Py_RETURN_TRUE;
+        if (decimals_at(t, j, 3))
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* \d\d\s?\d\d */
-static PyObject *
-maybe_nino(PyObject *self, PyObject *arg)
+static int
+maybe_nino(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
-        if (!decimals_at(&t, i, 2))
+    for (Py_ssize_t i = 0; i + 4 <= t->n; i++) {
+        if (!decimals_at(t, i, 2))
             continue;
         Py_ssize_t j = i + 2;
-        if (is_space(AT(&t, j)))
+        if (is_space(AT(t, j)))
             j++;
-        if (decimals_at(&t, j, 2))
-            Py_RETURN_TRUE;
+        if (decimals_at(t, j, 2))
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* d\.?\s?o|birth|born */
-static PyObject *
-maybe_dob(PyObject *self, PyObject *arg)
+static int
+maybe_dob(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(&t, i);
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_UCS4 c = AT(t, i);
         if (c == 'd') {
             Py_ssize_t j = i + 1;
-            if (at_or_zero(&t, j) == '.')
+            if (at_or_zero(t, j) == '.')
                 j++;
-            if (j < t.n && is_space(AT(&t, j)))
+            if (j < t->n && is_space(AT(t, j)))
                 j++;
-            if (at_or_zero(&t, j) == 'o')
-                Py_RETURN_TRUE;
+            if (at_or_zero(t, j) == 'o')
+                return 1;
         }
         else if (c == 'b') {
-            Py_UCS4 c1 = at_or_zero(&t, i + 1), c2 = at_or_zero(&t, i + 2);
-            Py_UCS4 c3 = at_or_zero(&t, i + 3), c4 = at_or_zero(&t, i + 4);
+            Py_UCS4 c1 = at_or_zero(t, i + 1), c2 = at_or_zero(t, i + 2);
+            Py_UCS4 c3 = at_or_zero(t, i + 3), c4 = at_or_zero(t, i + 4);
             if (c1 == 'i' && c2 == 'r' && c3 == 't' && c4 == 'h')
-                Py_RETURN_TRUE;
+                return 1;
             if (c1 == 'o' && c2 == 'r' && c3 == 'n')
-                Py_RETURN_TRUE;
+                return 1;
         }
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* 0\d|\+ */
-static PyObject *
-maybe_phone(PyObject *self, PyObject *arg)
+static int
+maybe_phone(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i < t.n; i++) {
-        Py_UCS4 c = AT(&t, i);
+    for (Py_ssize_t i = 0; i < t->n; i++) {
+        Py_UCS4 c = AT(t, i);
         if (c == '+')
-            Py_RETURN_TRUE;
-        if (c == '0' && i + 1 < t.n && is_decimal(AT(&t, i + 1)))
-            Py_RETURN_TRUE;
+            return 1;
+        if (c == '0' && i + 1 < t->n && is_decimal(AT(t, i + 1)))
+            return 1;
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* \d[0-9a-z]?\s?\d[a-z][a-z] : every way through the two optional characters */
-static PyObject *
-maybe_postcode(PyObject *self, PyObject *arg)
+static int
+maybe_postcode(const Text *t)
 {
-    Text t;
-    if (text_of(arg, &t) < 0)
-        return NULL;
-    for (Py_ssize_t i = 0; i + 4 <= t.n; i++) {
-        if (!is_decimal(AT(&t, i)))
+    for (Py_ssize_t i = 0; i + 4 <= t->n; i++) {
+        if (!is_decimal(AT(t, i)))
             continue;
         for (int middle = 1; middle >= 0; middle--) {
             Py_ssize_t j = i + 1;
             if (middle) {
-                Py_UCS4 m = at_or_zero(&t, j);
+                Py_UCS4 m = at_or_zero(t, j);
                 if (!((m >= '0' && m <= '9') || is_ascii_lower(m)))
                     continue;
                 j++;
@@ -363,17 +334,17 @@ maybe_postcode(PyObject *self, PyObject *arg)
             for (int space = 1; space >= 0; space--) {
                 Py_ssize_t k = j;
                 if (space) {
-                    if (!(k < t.n && is_space(AT(&t, k))))
+                    if (!(k < t->n && is_space(AT(t, k))))
                         continue;
                     k++;
                 }
-                if (k + 3 <= t.n && is_decimal(AT(&t, k)) && is_ascii_lower(AT(&t, k + 1)) &&
-                    is_ascii_lower(AT(&t, k + 2)))
-                    Py_RETURN_TRUE;
+                if (k + 3 <= t->n && is_decimal(AT(t, k)) && is_ascii_lower(AT(t, k + 1)) &&
+                    is_ascii_lower(AT(t, k + 2)))
+                    return 1;
             }
         }
     }
-    Py_RETURN_FALSE;
+    return 0;
 }
 
 /* Aho-Corasick as a dense table (automaton.py builds it): dfa_scan(tables, text) walks
@@ -461,34 +432,47 @@ dfa_scan(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
         if (final[state]) {
-            PyObject *end = PyLong_FromSsize_t(i);
-            PyObject *st = PyLong_FromLong(state);
-            if (end == NULL || st == NULL || PyList_Append(out, end) < 0 ||
-                PyList_Append(out, st) < 0) {
-                Py_XDECREF(end);
-                Py_XDECREF(st);
+            if (append_new(out, PyLong_FromSsize_t(i)) < 0 ||
+                append_new(out, PyLong_FromLong(state)) < 0) {
                 Py_DECREF(out);
                 return NULL;
             }
-            Py_DECREF(end);
-            Py_DECREF(st);
         }
     }
     return out;
 }
 
+/* The Python functions: each predicate above as fn(str) -> bool. */
+#define PREDICATE(name)                                                                    \
+    static PyObject *py_##name(PyObject *self, PyObject *arg)                              \
+    {                                                                                      \
+        Text t;                                                                            \
+        if (text_of(arg, &t) < 0)                                                          \
+            return NULL;                                                                   \
+        return PyBool_FromLong(name(&t));                                                  \
+    }
+PREDICATE(has_non_ascii_word)
+PREDICATE(maybe_spaced)
+PREDICATE(has_leet)
+PREDICATE(has_digit)
+PREDICATE(maybe_ten_digits)
+PREDICATE(maybe_nino)
+PREDICATE(maybe_dob)
+PREDICATE(maybe_phone)
+PREDICATE(maybe_postcode)
+
 static PyMethodDef methods[] = {
     {"split_words", split_words, METH_O, "re.compile(r'([^\\W_]+)').split(s)"},
     {"non_ascii_positions", non_ascii_positions, METH_O, "offsets of the non-ASCII characters"},
-    {"has_non_ascii_word", has_non_ascii_word, METH_O, "a non-ASCII word character"},
-    {"maybe_spaced", maybe_spaced, METH_O, "spaced-out letters may be present"},
-    {"has_leet", has_leet, METH_O, "leetspeak may be present"},
-    {"has_digit", has_digit, METH_O, "a decimal digit"},
-    {"maybe_ten_digits", maybe_ten_digits, METH_O, "two groups of three digits"},
-    {"maybe_nino", maybe_nino, METH_O, "two pairs of digits"},
-    {"maybe_dob", maybe_dob, METH_O, "a date-of-birth cue"},
-    {"maybe_phone", maybe_phone, METH_O, "0 and a digit, or +"},
-    {"maybe_postcode", maybe_postcode, METH_O, "the end of a full postcode"},
+    {"has_non_ascii_word", py_has_non_ascii_word, METH_O, "a non-ASCII word character"},
+    {"maybe_spaced", py_maybe_spaced, METH_O, "spaced-out letters may be present"},
+    {"has_leet", py_has_leet, METH_O, "leetspeak may be present"},
+    {"has_digit", py_has_digit, METH_O, "a decimal digit"},
+    {"maybe_ten_digits", py_maybe_ten_digits, METH_O, "two groups of three digits"},
+    {"maybe_nino", py_maybe_nino, METH_O, "two pairs of digits"},
+    {"maybe_dob", py_maybe_dob, METH_O, "a date-of-birth cue"},
+    {"maybe_phone", py_maybe_phone, METH_O, "0 and a digit, or +"},
+    {"maybe_postcode", py_maybe_postcode, METH_O, "the end of a full postcode"},
     {"dfa_scan", (PyCFunction)(void (*)(void))dfa_scan, METH_FASTCALL,
      "dfa_scan(tables, text) -> [end, state, ...] where words end (see automaton.py)"},
     {NULL, NULL, 0, NULL},
