@@ -1,4 +1,4 @@
-"""Compile the screening engine's hot modules with mypyc, in place.
+"""Compile the screening engine's hot modules with mypyc, and its C scans, in place.
 
     .venv/bin/python tools/build_screening.py            # build (make runs this)
     .venv/bin/python tools/build_screening.py --clean    # remove the compiled modules
@@ -10,6 +10,8 @@ extension, so ``import carepost.screening.text`` loads the compiled code. The sh
 runtime goes into ``carepost/screening/_native__mypyc*.so``. The ``.py`` files stay the
 source of truth and the fallback: remove the extensions (``--clean``) and the same code
 runs interpreted, with the same results. See docs/decisions/0042-compiled-screening.md.
+The hand-written C files in ``NATIVE_C`` (``_scan.c``, ``_slots.c``) are built in the same
+step; without them the engine uses their pure-Python specification (decision 0044).
 
 Set ``CAREPOST_SCREENING_PURE=1`` to skip compiling (the build then only removes stale
 extensions). ``--root`` builds another copy of the sources (used to compare builds).
