@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from functools import partial
 from typing import Any, Literal
+
+from .scan import load
 
 Action = Literal["block", "review", "warn"]
 Verdict = Literal["block", "review", "pass"]
@@ -111,9 +112,8 @@ def _native_builder() -> Callable[..., Finding]:
     """``new_finding`` for the engine, positional arguments only: the C builder
     (``_slots.c``) when it is built, which writes the slots directly, else
     ``new_finding`` itself."""
-    try:
-        native = importlib.import_module("carepost.screening._slots")
-    except ImportError:
+    native = load("_slots")
+    if native is None:
         return new_finding
     names = tuple(f.name for f in fields(Finding))
     defaults = tuple(f.default for f in fields(Finding) if f.default is not MISSING)

@@ -21,14 +21,16 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def _load() -> ModuleType | None:
+def load(name: str) -> ModuleType | None:
+    """One of the engine's C extensions (``_scan``, ``_slots``), or None when it is not
+    built (``CAREPOST_SCREENING_PURE=1``, no compiler)."""
     try:
-        return importlib.import_module("carepost.screening._scan")
+        return importlib.import_module(f"carepost.screening.{name}")
     except ImportError:
         return None
 
 
-NATIVE: ModuleType | None = _load()
+NATIVE: ModuleType | None = load("_scan")
 
 
 def native(name: str, fallback: Callable[[str], T]) -> Callable[[str], T]:
